@@ -1,0 +1,120 @@
+"""Typed records exchanged between stages, with their columns documented once.
+
+Each record is a frozen dataclass; :func:`schema` derives the Arrow schema from its type hints,
+so a shard's columns are exactly the fields documented here. ``docs(cls)`` returns the column
+documentation (used by dataset cards and the report).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import types
+import typing
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+import pyarrow as pa
+
+
+def col(doc: str, **kw) -> Any:
+    """A dataclass field carrying its column documentation."""
+    return field(metadata={"doc": doc}, **kw)
+
+
+def content_id(*parts: str, length: int = 16) -> str:
+    """A stable id: the first ``length`` hex digits of the SHA-256 of the parts."""
+    sha = hashlib.sha256()
+    for part in parts:
+        sha.update(part.encode("utf-8", "surrogatepass"))
+        sha.update(b"\0")
+    return sha.hexdigest()[:length]
+
+
+_SCALARS = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
+
+
+def _arrow_type(hint) -> tuple[pa.DataType, bool]:
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(args) != 1:
+            raise TypeError(f"unsupported union {hint}")
+        return _arrow_type(args[0])[0], True
+    if origin is list:
+        (item,) = typing.get_args(hint)
+        return pa.list_(_arrow_type(item)[0]), False
+    if hint in _SCALARS:
+        return _SCALARS[hint], False
+    raise TypeError(f"unsupported column type {hint}")
+
+
+@cache
+def schema(cls) -> pa.Schema:
+    """The Arrow schema of a record class (field order = column order)."""
+    hints = typing.get_type_hints(cls)
+    fields = []
+    for f in dataclasses.fields(cls):
+        dtype, nullable = _arrow_type(hints[f.name])
+        fields.append(pa.field(f.name, dtype, nullable=nullable, metadata={"doc": f.metadata.get("doc", "")}))
+    return pa.schema(fields)
+
+
+def docs(cls) -> dict[str, str]:
+    """Column name → documentation."""
+    return {f.name: f.metadata.get("doc", "") for f in dataclasses.fields(cls)}
+
+
+def to_row(record) -> dict:
+    return dataclasses.asdict(record)
+
+
+def from_row(cls, row: dict):
+    names = {f.name for f in dataclasses.fields(cls)}
+    return cls(**{k: v for k, v in row.items() if k in names})
+
+
+@dataclass(frozen=True)
+class Document:
+    """One source file of the corpus."""
+
+    doc_id: str = col("content hash of the file text (16 hex digits)")
+    source: str = col("which configured source it came from, e.g. 'python:stdlib', 'files:0', 'hf:bigcode/the-stack'")
+    repo: str = col("repository name when known (The Stack's max_stars_repo_name), else ''")
+    path: str = col("file path inside the repo or on disk")
+    license: str = col("license(s) when known, comma-separated, else ''")
+    content: str = col("the file's text, UTF-8")
+
+
+@dataclass(frozen=True)
+class Seed:
+    """A top-level function whose first statement is a docstring, with the facts the filters need."""
+
+    seed_id: str = col("content hash of the function's source (16 hex digits); stable across runs")
+    name: str = col("function name")
+    code: str = col("standalone snippet: the imports it needs, then the function (after autoimport once filtered)")
+    function: str = col("the function's source exactly as it stands in the file")
+    docstring: str = col("the docstring, dedented")
+    imports: list[str] = col("module-level import statements of its file that the function uses")
+    free_names: list[str] = col("global names the function reads that neither its file's imports nor builtins bind")
+    n_lines: int = col("lines of the function's source")
+    n_args: int = col("number of parameters (positional, keyword-only, *args, **kwargs)")
+    returns_value: bool = col("whether some return statement of its own (not of a nested def) returns a value")
+    doc_id: str = col("document it was extracted from")
+    source: str = col("corpus source of that document")
+    repo: str = col("repository, when known")
+    path: str = col("file path")
+    license: str = col("license, when known")
+    lineno: int = col("1-based line of the 'def' in the file")
+
+
+@dataclass(frozen=True)
+class DecontaminationHit:
+    """One match of a seed (or SFT example) against a benchmark."""
+
+    item_id: str = col("id of the matching item (seed_id or example id)")
+    benchmark: str = col("benchmark name: humaneval, humanevalplus, mbppplus, …")
+    task_id: str = col("benchmark task id")
+    kind: str = col("what matched: 'docstring', 'solution' or 'ngram'")
+    matched: str = col("the matched benchmark text (first 500 characters)")

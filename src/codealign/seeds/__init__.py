@@ -1,0 +1,1 @@
+"""The seed stage of SelfCodeAlign: corpus → extract → filter → dedup → decontaminate (→ judge)."""

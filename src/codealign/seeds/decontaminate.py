@@ -1,0 +1,70 @@
+"""Decontaminate: drop seeds that contain a HumanEval(+)/MBPP(+) description or solution.
+
+Every hit (seed id, benchmark, task id, what matched, the matched text) is written to a JSON
+Lines log artifact. Drop reason: ``contaminated``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+
+from codealign import benchmarks, cli, io, logs
+from codealign.decontam import Decontaminator
+from codealign.records import Seed, schema, to_row
+from codealign.stats import Stats
+
+log = logging.getLogger("codealign.seeds.decontaminate")
+
+
+def build(cfg: dict, benchmark_paths: dict) -> Decontaminator:
+    """A decontaminator over the benchmarks ``cfg`` names (paths from the ``benchmarks`` section)."""
+    tasks = []
+    for name in cfg["benchmarks"]:
+        path = benchmark_paths.get(name)
+        if not path:
+            raise ValueError(f"decontamination benchmark {name!r} has no file: set benchmarks.{name}")
+        tasks += benchmarks.load(name, path)
+    ngram = cfg["ngram"]["n"] if cfg["ngram"]["enabled"] else None
+    return Decontaminator(tasks, whitelist=cfg["whitelist"], ngram=ngram)
+
+
+def run(*, seeds: str, out: str, hits_path: str, stats_path: str, cfg: dict, benchmark_paths: dict, log_file: str | None = None) -> Stats:
+    logs.setup(log_file)
+    checker = build(cfg, benchmark_paths)
+    log.info("%d benchmark strings to search for", len(checker.patterns))
+    rows = io.read_rows(seeds)
+    stats = Stats("seeds_decontaminate", unit_in="functions", n_in=len(rows))
+    kept, hits = [], []
+    by_benchmark: Counter = Counter()
+    for row in rows:
+        found = checker.hits(row["seed_id"], row["code"])
+        if found:
+            stats.drop("contaminated")
+            hits.extend(found)
+            by_benchmark.update({h.benchmark for h in found})
+        else:
+            kept.append(row)
+    io.write_jsonl(hits_path, (to_row(h) for h in hits))
+    io.write_rows(out, kept, schema(Seed))
+    stats.n_out = len(kept)
+    stats.extra["contaminated_by_benchmark"] = dict(sorted(by_benchmark.items()))
+    stats.save(stats_path)
+    log.info(stats.summary())
+    return stats
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = cli.parser("Drop seeds that contain benchmark text.")
+    p.add_argument("--seeds", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--hits", required=True)
+    p.add_argument("--stats", required=True)
+    args = p.parse_args(argv)
+    cfg = cli.full(args)
+    run(seeds=args.seeds, out=args.out, hits_path=args.hits, stats_path=args.stats,
+        cfg=cfg["seeds"]["decontamination"], benchmark_paths=cfg["benchmarks"], log_file=args.log)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,41 @@
+"""Funnel: the whole seed stage in one JSON — in, out and drops per reason at every step."""
+
+from __future__ import annotations
+
+import logging
+
+from codealign import cli, io, logs, stats
+
+log = logging.getLogger("codealign.seeds.funnel")
+
+
+def table(steps: list[dict]) -> str:
+    """A plain-text rendering of the funnel (printed at the end of the run)."""
+    lines = [f"{'step':<24}{'in':>10}{'out':>10}  dropped by reason"]
+    for s in steps:
+        drops = ", ".join(f"{k} {v}" for k, v in sorted(s["dropped"].items(), key=lambda kv: -kv[1])) or "-"
+        lines.append(f"{s['stage']:<24}{s['in']:>10}{s['out']:>10}  {drops}")
+    return "\n".join(lines)
+
+
+def run(*, stats_paths: list[str], out: str, log_file: str | None = None) -> dict:
+    logs.setup(log_file)
+    steps = [stats.load(p) for p in stats_paths]
+    funnel = {"steps": steps, "seeds": steps[-1]["out"] if steps else 0}
+    io.write_json(out, funnel)
+    text = table(steps)
+    log.info("seed funnel:\n%s", text)
+    print(text, flush=True)
+    return funnel
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = cli.parser("Summarize the seed stage's stats files into a funnel.")
+    p.add_argument("--out", required=True)
+    p.add_argument("stats", nargs="+")
+    args = p.parse_args(argv)
+    run(stats_paths=args.stats, out=args.out, log_file=args.log)
+
+
+if __name__ == "__main__":
+    main()

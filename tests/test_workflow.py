@@ -1,0 +1,46 @@
+"""Snakemake sees code changes, and the stage table used for experiment sharing matches the DAG."""
+
+import re
+
+from codealign import workflow
+
+from conftest import Workflow, benchmark_paths
+
+
+def test_a_stage_depends_on_the_modules_it_imports_and_no_others():
+    closure = set(workflow.module_closure("codealign.seeds.dedup"))
+    assert {"codealign.seeds.dedup", "codealign.dedup", "codealign.io", "codealign.stats", "codealign.records"} <= closure
+    assert "codealign.seeds.filter" not in closure and "codealign.seeds.corpus" not in closure
+
+
+def test_code_versions_differ_between_stages():
+    versions = {m: workflow.code_version(m) for m in ("codealign.seeds.dedup", "codealign.seeds.filter", "codealign.seeds.corpus")}
+    assert len(set(versions.values())) == 3
+
+
+def rule_graph(wf: Workflow) -> dict[str, set[str]]:
+    proc = wf.run("--rulegraph", config=wf.write_config({"benchmarks": benchmark_paths()}))
+    names = dict(re.findall(r'^\s*(\d+)\[label = "(\w+)"', proc.stdout, re.M))
+    upstream: dict[str, set[str]] = {name: set() for name in names.values()}
+    for src, dst in re.findall(r"^\s*(\d+) -> (\d+)", proc.stdout, re.M):
+        upstream[names[dst]].add(names[src])
+    return upstream
+
+
+def test_stage_table_matches_the_rule_graph(tmp_path):
+    graph = rule_graph(Workflow(tmp_path))
+    graph.pop("all")
+    assert set(graph) == set(workflow.STAGES)
+    for stage, spec in workflow.STAGES.items():
+        # the table may name a subset of edges only where an input is a stats/log file of a stage also upstream
+        assert set(spec.upstream) <= graph[stage], stage
+        assert graph[stage] <= set(workflow.closure(stage)), stage
+
+
+def test_owner_is_the_first_experiment_with_the_same_upstream_config():
+    base = {"seeds": {"dedup": {"threshold": 0.5}, "corpus": {}, "filters": {}, "decontamination": {}}, "benchmarks": {}}
+    strict = {**base, "seeds": {**base["seeds"], "dedup": {"threshold": 0.9}}}
+    experiments = {"default": base, "copy": base, "strict": strict}
+    assert workflow.owner(experiments, "copy", "seeds_funnel") == "default"
+    assert workflow.owner(experiments, "strict", "seeds_filter") == "default"
+    assert workflow.owner(experiments, "strict", "seeds_dedup") == "strict"

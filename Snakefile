@@ -12,7 +12,9 @@ configfile: os.path.join(workflow.basedir, "config.yaml")
 
 
 include: "rules/common.smk"
+include: "rules/models.smk"
 include: "rules/seeds.smk"
+include: "rules/instruct.smk"
 
 
 rule all:

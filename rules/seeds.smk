@@ -96,6 +96,56 @@ rule seeds_decontaminate:
         "../scripts/seeds_decontaminate.py"
 
 
+rule seeds_judge:
+    input:
+        seeds=upstream("seeds_decontaminate", "results/{experiment}/seeds/clean.parquet"),
+        model=model_input("seeds.judge"),
+    output:
+        judgments="results/{experiment}/seeds/judge/shard-{shard}.parquet",
+        rejected="results/{experiment}/seeds/judge/shard-{shard}.rejected.jsonl",
+        stats="results/{experiment}/seeds/judge/shard-{shard}.stats.json",
+    params:
+        cfg=section("seeds.judge"),
+        generation=section("generation"),
+        models=section("models"),
+        random_seed=section("random_seed"),
+        shards=n_shards("seeds.judge"),
+        cache="results/{experiment}/seeds/judge/cache/shard-{shard}.jsonl",
+        code=code_version("codealign.selfalign.judge"),
+    threads: 8
+    resources:
+        gpu=1,
+    conda:
+        "../envs/generate.yaml"
+    log:
+        "results/{experiment}/logs/seeds_judge/shard-{shard}.log",
+    benchmark:
+        "results/{experiment}/benchmarks/seeds_judge/shard-{shard}.tsv"
+    script:
+        "../scripts/seeds_judge.py"
+
+
+rule seeds_judge_gather:
+    input:
+        seeds=upstream("seeds_decontaminate", "results/{experiment}/seeds/clean.parquet"),
+        shards=shard_paths("seeds.judge", "results/{experiment}/seeds/judge/shard-{shard}.parquet"),
+        stats=shard_paths("seeds.judge", "results/{experiment}/seeds/judge/shard-{shard}.stats.json"),
+    output:
+        judgments="results/{experiment}/seeds/judgments.parquet",
+        seeds="results/{experiment}/seeds/judged.parquet",
+        stats="results/{experiment}/seeds/judged.stats.json",
+    params:
+        cfg=section("seeds.judge"),
+        random_seed=section("random_seed"),
+        code=code_version("codealign.selfalign.judge"),
+    conda:
+        "../envs/codealign.yaml"
+    log:
+        "results/{experiment}/logs/seeds_judge_gather.log",
+    script:
+        "../scripts/seeds_judge_gather.py"
+
+
 rule seeds_funnel:
     input:
         upstream("seeds_corpus", "results/{experiment}/seeds/corpus.stats.json"),
@@ -103,6 +153,7 @@ rule seeds_funnel:
         upstream("seeds_filter", "results/{experiment}/seeds/filtered.stats.json"),
         upstream("seeds_dedup", "results/{experiment}/seeds/dedup.stats.json"),
         upstream("seeds_decontaminate", "results/{experiment}/seeds/clean.stats.json"),
+        upstream("seeds_judge_gather", "results/{experiment}/seeds/judged.stats.json"),
     output:
         "results/{experiment}/seeds/funnel.json",
     params:

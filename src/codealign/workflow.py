@@ -99,6 +99,8 @@ class Stage:
     upstream: tuple[str, ...] = ()
 
 
+LLM = ("generation", "models", "random_seed")  # what every LLM stage reads besides its own section
+
 # The DAG at the granularity of config sections. tests/test_workflow.py checks it against the
 # rule graph Snakemake builds, so the two cannot drift apart.
 STAGES: dict[str, Stage] = {
@@ -107,7 +109,13 @@ STAGES: dict[str, Stage] = {
     "seeds_filter": Stage(("seeds.filters",), ("seeds_extract",)),
     "seeds_dedup": Stage(("seeds.dedup",), ("seeds_filter",)),
     "seeds_decontaminate": Stage(("seeds.decontamination", "benchmarks"), ("seeds_dedup",)),
-    "seeds_funnel": Stage((), ("seeds_decontaminate",)),
+    "seeds_judge": Stage(LLM + ("seeds.judge",), ("seeds_decontaminate",)),
+    "seeds_judge_gather": Stage(("seeds.judge", "random_seed"), ("seeds_judge", "seeds_decontaminate")),
+    "seeds_funnel": Stage((), ("seeds_decontaminate", "seeds_judge_gather")),
+    "instruct_concepts": Stage(LLM + ("instruct",), ("seeds_judge_gather",)),
+    "instruct_concepts_gather": Stage((), ("instruct_concepts",)),
+    "instruct_instructions": Stage(LLM + ("instruct",), ("instruct_concepts_gather", "seeds_judge_gather")),
+    "instruct_instructions_gather": Stage((), ("instruct_instructions",)),
 }
 
 

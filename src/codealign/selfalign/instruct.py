@@ -1,0 +1,213 @@
+"""Self-OSS-Instruct: seeds → concepts → instructions (S→C→I), or seeds → instructions (S→I).
+
+S→C  k-shot (default 8) completion: a seed snippet → a comma-separated list of the programming
+     concepts it uses. Rejected: ``empty``, ``truncated`` (hit max_new_tokens), ``echoed_fewshot``
+     (repeats an example's concepts), ``no_concepts``.
+C→I  k-shot: concepts + a category and difficulty sampled per item → an instruction.
+S→I  the paper's ablation (``instruct.mode: seed``): the seed snippet → an instruction directly.
+     Rejected: ``empty``, ``truncated``, ``echoed_fewshot``, ``too_short``, ``format_leak``
+     (the completion carries prompt scaffolding such as a code fence or a ``##`` header).
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import re
+
+from codealign import cli, io, logs
+from codealign.generation.backend import Completion, Request, Sampling
+from codealign.generation.prompts import (
+    choose,
+    concepts_prompt,
+    instruction_prompt,
+    load_bank,
+    seed_instruction_prompt,
+)
+from codealign.records import Concepts, Instruction, content_id, schema
+from codealign.selfalign import llmstage
+
+log = logging.getLogger("codealign.selfalign.instruct")
+
+_SPACE = re.compile(r"\s+")
+
+
+def _norm(text: str) -> str:
+    return _SPACE.sub(" ", text).strip().lower()
+
+
+def parse_concepts(text: str) -> list[str]:
+    """Comma-separated concepts of the first line, stripped and deduplicated (order kept)."""
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    out = []
+    for part in line.split(","):
+        concept = part.strip().strip(".;").strip()
+        if concept and concept.lower() not in (c.lower() for c in out):
+            out.append(concept)
+    return out
+
+
+def concepts_reason(c: Completion, examples) -> str | None:
+    if not c.text.strip():
+        return "empty"
+    if c.finish_reason == "length":
+        return "truncated"
+    if _norm(c.text) in {_norm(e.concepts) for e in examples}:
+        return "echoed_fewshot"
+    if not parse_concepts(c.text):
+        return "no_concepts"
+    return None
+
+
+def instruction_reason(c: Completion, examples) -> str | None:
+    text = c.text.strip()
+    if not text:
+        return "empty"
+    if c.finish_reason == "length":
+        return "truncated"
+    if _norm(text) in {_norm(e.instruction) for e in examples}:
+        return "echoed_fewshot"
+    if "```" in text or re.search(r"^##", text, re.M):
+        return "format_leak"
+    if len(text.split()) < 6:
+        return "too_short"
+    return None
+
+
+def _sampling(cfg: dict, stop: tuple[str, ...], seed: int) -> Sampling:
+    return Sampling(temperature=cfg["temperature"], top_p=cfg["top_p"], max_new_tokens=cfg["max_new_tokens"], stop=stop, n=1, seed=seed)
+
+
+def category_and_difficulty(cfg: dict, index: int, base_seed: int) -> tuple[str, str]:
+    rng = random.Random(f"{base_seed}/task/{index}")
+    return rng.choice(cfg["categories"]), rng.choice(cfg["difficulties"])
+
+
+# --- S→C --------------------------------------------------------------------------------------
+
+
+def run_concepts_shard(*, seeds_path: str, shard: int, n_shards: int, cfg: dict, generation: dict, models: dict, base_seed: int,
+                       out: str, rejected: str, stats_path: str, cache_path: str, threads: int = 1, log_file: str | None = None) -> None:
+    logs.setup(log_file)
+    stage_cfg = cfg["concepts"]
+    bank = load_bank(cfg["fewshot_bank"])
+    spec = llmstage.backend_spec(cfg, generation, models, threads)
+    fs = stage_cfg["fewshot"]
+    items = io.read_rows(seeds_path)
+    index_of = {s["seed_id"]: i for i, s in enumerate(items)}
+
+    def examples(index):
+        return choose(bank, stage_cfg["k"], index, base_seed, fs["selection"], fs["groups"])[0]
+
+    def build(seed, index):
+        return [Request(concepts_prompt(seed["code"], examples(index)), _sampling(stage_cfg, ("\n",), base_seed + index))]
+
+    def parse(seed, results):
+        shots = examples(index_of[seed["seed_id"]])
+        c = results[0][0]
+        reason = concepts_reason(c, shots)
+        if reason:
+            return [], [(0, reason, c.text)]
+        record = Concepts(seed["seed_id"], parse_concepts(c.text), c.text, [e.id for e in shots], spec.model_fingerprint)
+        return [record.__dict__], []
+
+    outcome = llmstage.run_shard(
+        stage="instruct_concepts", items=items, item_id=lambda s: s["seed_id"], shard=shard, n_shards=n_shards,
+        build=build, parse=parse, spec=spec, cache_path=cache_path, unit_in="seeds", unit_out="seeds",
+        group=(lambda i: i % fs["groups"]) if fs["selection"] == "grouped" else None,
+    )
+    llmstage.write_shard(outcome, schema(Concepts), out=out, rejected=rejected, stats_path=stats_path)
+
+
+# --- C→I and S→I -------------------------------------------------------------------------------
+
+
+def run_instructions_shard(*, items_path: str, shard: int, n_shards: int, cfg: dict, generation: dict, models: dict, base_seed: int,
+                           out: str, rejected: str, stats_path: str, cache_path: str, threads: int = 1, log_file: str | None = None) -> None:
+    """``items_path`` holds concepts (mode 'concepts') or seeds (mode 'seed')."""
+    logs.setup(log_file)
+    stage_cfg = cfg["instructions"]
+    mode = cfg["mode"]
+    bank = load_bank(cfg["fewshot_bank"])
+    spec = llmstage.backend_spec(cfg, generation, models, threads)
+    fs = stage_cfg["fewshot"]
+    items = io.read_rows(items_path)
+    index_of = {it["seed_id"]: i for i, it in enumerate(items)}
+
+    def examples(index):
+        return choose(bank, stage_cfg["k"], index, base_seed, fs["selection"], fs["groups"])[0]
+
+    def build(item, index):
+        category, difficulty = category_and_difficulty(stage_cfg, index, base_seed)
+        if mode == "concepts":
+            prompt = instruction_prompt(", ".join(item["concepts"]), category, difficulty, examples(index))
+        else:
+            prompt = seed_instruction_prompt(item["code"], category, difficulty, examples(index))
+        return [Request(prompt, _sampling(stage_cfg, ("\n###", "\n\n"), base_seed + index))]
+
+    def parse(item, results):
+        index = index_of[item["seed_id"]]
+        shots = examples(index)
+        c = results[0][0]
+        reason = instruction_reason(c, shots)
+        if reason:
+            return [], [(0, reason, c.text)]
+        category, difficulty = category_and_difficulty(stage_cfg, index, base_seed)
+        text = c.text.strip()
+        record = Instruction(
+            instruction_id=content_id(item["seed_id"], text),
+            seed_id=item["seed_id"],
+            instruction=text,
+            concepts=item.get("concepts", []) if mode == "concepts" else [],
+            category=category,
+            difficulty=difficulty,
+            mode=mode,
+            fewshot_ids=[e.id for e in shots],
+            model=spec.model_fingerprint,
+        )
+        return [record.__dict__], []
+
+    outcome = llmstage.run_shard(
+        stage="instruct_instructions", items=items, item_id=lambda it: it["seed_id"], shard=shard, n_shards=n_shards,
+        build=build, parse=parse, spec=spec, cache_path=cache_path,
+        unit_in="concepts" if mode == "concepts" else "seeds", unit_out="concepts" if mode == "concepts" else "seeds",
+        group=(lambda i: i % fs["groups"]) if fs["selection"] == "grouped" else None,
+    )
+    llmstage.write_shard(outcome, schema(Instruction), out=out, rejected=rejected, stats_path=stats_path)
+
+
+def run_gather(*, stage: str, record: str, shards: list[str], out: str, stats_path: str, log_file: str | None = None) -> None:
+    logs.setup(log_file)
+    cls = {"concepts": Concepts, "instructions": Instruction}[record]
+    stats = llmstage.gather(stage=stage, shards=shards, shard_stats=[s.replace(".parquet", ".stats.json") for s in shards], out=out, schema=schema(cls))
+    stats.save(stats_path)
+    log.info(stats.summary())
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = cli.parser("Self-OSS-Instruct: concepts (S→C) or instructions (C→I / S→I) for one shard, or gather shards.")
+    p.add_argument("step", choices=["concepts", "instructions", "gather-concepts", "gather-instructions"])
+    p.add_argument("--items", help="input: judged seeds (concepts, S→I) or concepts (C→I)")
+    p.add_argument("--shard", type=int, default=0)
+    p.add_argument("--shards", type=int, default=1)
+    p.add_argument("--out", required=True)
+    p.add_argument("--stats", required=True)
+    p.add_argument("--rejected")
+    p.add_argument("--cache")
+    p.add_argument("parts", nargs="*", help="shard files, for the gather steps")
+    args = p.parse_args(argv)
+    cfg = cli.full(args)
+    common = dict(shard=args.shard, n_shards=args.shards, cfg=cfg["instruct"], generation=cfg["generation"], models=cfg["models"],
+                  base_seed=cfg["random_seed"], out=args.out, rejected=args.rejected or args.out + ".rejected.jsonl",
+                  stats_path=args.stats, cache_path=args.cache or args.out + ".cache.jsonl", threads=args.threads, log_file=args.log)
+    if args.step == "concepts":
+        run_concepts_shard(seeds_path=args.items, **common)
+    elif args.step == "instructions":
+        run_instructions_shard(items_path=args.items, **common)
+    else:
+        record = args.step.split("-")[1]
+        run_gather(stage=f"instruct_{record}", record=record, shards=args.parts, out=args.out, stats_path=args.stats, log_file=args.log)
+
+
+if __name__ == "__main__":
+    main()

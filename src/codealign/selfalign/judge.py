@@ -1,0 +1,167 @@
+"""The docstring judge: does a seed's docstring alone describe its function well enough?
+
+The model sees k examples (default 7) of a function without its docstring, the docstring, and a
+Yes/No answer, then the seed; it answers greedily (up to 5 tokens, one line). As in the paper an
+answer counts as Yes when it says "yes" more often than "no", so ties count as No. With
+``votes`` > 1 every vote uses another few-shot sample and the majority decides, ties again No.
+
+``max_seeds`` caps how many clean seeds are judged (a reproducible random sample, for CPU runs);
+the rest are dropped as ``not_sampled`` — the funnel says so. Drop reason: ``judged_no``.
+``apply: false`` (not the paper) records every verdict but keeps the seeds judged No: a 270M base
+model answers No to nearly everything, which would otherwise empty a CPU run.
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import random
+
+from codealign import cli, io, logs
+from codealign.generation.backend import Request, Sampling
+from codealign.generation.prompts import choose, judge_prompt, load_judge_bank
+from codealign.records import Judgment, Seed, schema
+from codealign.selfalign import llmstage
+from codealign.stats import Stats
+
+log = logging.getLogger("codealign.selfalign.judge")
+
+
+def select_seeds(seeds: list[dict], max_seeds: int | None, base_seed: int) -> list[dict]:
+    """The seeds to judge: all, or a reproducible sample of ``max_seeds`` in their original order."""
+    if max_seeds is None or len(seeds) <= max_seeds:
+        return seeds
+    keep = sorted(random.Random(f"{base_seed}/judge-sample").sample(range(len(seeds)), max_seeds))
+    return [seeds[i] for i in keep]
+
+
+def vote(text: str) -> bool | None:
+    """True for Yes, False for No, None when the answer says neither more often (counts as No)."""
+    lowered = text.lower()
+    yes, no = lowered.count("yes"), lowered.count("no")
+    if yes > no:
+        return True
+    if no > yes:
+        return False
+    return None
+
+
+def without_docstring(code: str, name: str) -> str:
+    """The seed's code with the function's docstring statement cut out."""
+    tree = ast.parse(code)
+    lines = code.splitlines(keepends=True)
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name == name:
+            doc = node.body[0]
+            del lines[doc.lineno - 1 : doc.end_lineno]
+            return "".join(lines)
+    return code
+
+
+def requests_for(seed: dict, index: int, cfg: dict, base_seed: int) -> list[Request]:
+    bank = load_judge_bank(cfg["fewshot_bank"])
+    code = without_docstring(seed["code"], seed["name"])
+    sampling = Sampling(temperature=0.0, max_new_tokens=cfg["max_new_tokens"], stop=("\n",), n=1, seed=base_seed + index)
+    out = []
+    for v in range(cfg["votes"]):
+        examples, _ = choose(bank, cfg["k"], index * cfg["votes"] + v, base_seed, cfg["fewshot"]["selection"], cfg["fewshot"]["groups"])
+        out.append(Request(judge_prompt(code, seed["docstring"], examples), sampling))
+    return out
+
+
+def judgment(seed: dict, results, cfg: dict, base_seed: int, index: int) -> dict:
+    answers = [samples[0].text for samples in results]
+    votes = [vote(a) for a in answers]
+    yes = sum(v is True for v in votes)
+    examples, _ = choose(load_judge_bank(cfg["fewshot_bank"]), cfg["k"], index * cfg["votes"], base_seed, cfg["fewshot"]["selection"], cfg["fewshot"]["groups"])
+    return Judgment(
+        seed_id=seed["seed_id"],
+        verdict=yes > len(votes) - yes,
+        votes_yes=yes,
+        votes_no=len(votes) - yes,
+        answers=answers,
+        fewshot_ids=[e.id for e in examples],
+    ).__dict__
+
+
+def run_shard(*, seeds_path: str, shard: int, n_shards: int, cfg: dict, generation: dict, models: dict, base_seed: int,
+              out: str, rejected: str, stats_path: str, cache_path: str, threads: int = 1, log_file: str | None = None) -> None:
+    logs.setup(log_file)
+    items = select_seeds(io.read_rows(seeds_path), cfg["max_seeds"], base_seed)
+    index_of = {s["seed_id"]: i for i, s in enumerate(items)}
+    spec = llmstage.backend_spec(cfg, generation, models, threads)
+    groups = cfg["fewshot"]["groups"]
+    outcome = llmstage.run_shard(
+        stage="seeds_judge",
+        items=items,
+        item_id=lambda s: s["seed_id"],
+        shard=shard,
+        n_shards=n_shards,
+        build=lambda seed, index: requests_for(seed, index, cfg, base_seed),
+        parse=lambda seed, results: ([judgment(seed, results, cfg, base_seed, index_of[seed["seed_id"]])], []),
+        spec=spec,
+        cache_path=cache_path,
+        unit_in="seeds",
+        unit_out="judgments",
+        group=(lambda i: i % groups) if cfg["fewshot"]["selection"] == "grouped" else None,
+    )
+    undecided = sum(vote(a) is None for r in outcome.records for a in r["answers"])
+    outcome.stats.extra["undecided_answers"] = undecided
+    llmstage.write_shard(outcome, schema(Judgment), out=out, rejected=rejected, stats_path=stats_path)
+
+
+def run_gather(*, seeds_path: str, shards: list[str], shard_stats: list[str], cfg: dict, base_seed: int,
+               judgments_out: str, judged_out: str, stats_path: str, log_file: str | None = None) -> Stats:
+    logs.setup(log_file)
+    all_seeds = io.read_rows(seeds_path)
+    stats = Stats("seeds_judge", unit_in="functions", n_in=len(all_seeds))
+    if not cfg["enabled"]:  # the judge is switched off: every clean seed goes on, unjudged
+        io.write_rows(judgments_out, [], schema(Judgment))
+        io.write_rows(judged_out, all_seeds, schema(Seed))
+        stats.n_out = len(all_seeds)
+        stats.extra.update(judged=0, enabled=False)
+        stats.save(stats_path)
+        return stats
+    part = llmstage.gather(stage="seeds_judge", shards=shards, shard_stats=shard_stats, out=judgments_out, schema=schema(Judgment))
+    verdicts = {j["seed_id"]: j["verdict"] for j in io.read_rows(judgments_out)}
+    kept = []
+    for seed in all_seeds:
+        if seed["seed_id"] not in verdicts:
+            stats.drop("not_sampled")
+        elif verdicts[seed["seed_id"]] or not cfg["apply"]:
+            kept.append(seed)
+        else:
+            stats.drop("judged_no")
+    io.write_rows(judged_out, kept, schema(Seed))
+    stats.n_out = len(kept)
+    stats.extra.update(enabled=True, judged=len(verdicts), judged_yes=sum(verdicts.values()), verdicts_applied=cfg["apply"], generation=part.extra["generation"], backend=part.extra["backend"], model=part.extra["model"])
+    stats.save(stats_path)
+    log.info(stats.summary())
+    return stats
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = cli.parser("Judge seed docstrings (one shard), or gather the shards (--gather).")
+    p.add_argument("--seeds", required=True, help="clean seeds (results/<exp>/seeds/clean.parquet)")
+    p.add_argument("--shard", type=int, default=0)
+    p.add_argument("--shards", type=int, default=1)
+    p.add_argument("--out", required=True, help="the shard's judgments (or, with --gather, all judgments)")
+    p.add_argument("--stats", required=True)
+    p.add_argument("--rejected", help="rejected outputs (JSON Lines)")
+    p.add_argument("--cache", help="request cache of the shard")
+    p.add_argument("--gather", nargs="*", help="shard files to join instead of judging")
+    p.add_argument("--judged", help="with --gather: where to write the seeds judged Yes")
+    args = p.parse_args(argv)
+    cfg = cli.full(args)
+    if args.gather is not None:
+        run_gather(seeds_path=args.seeds, shards=args.gather, shard_stats=[s.replace(".parquet", ".stats.json") for s in args.gather],
+                   cfg=cfg["seeds"]["judge"], base_seed=cfg["random_seed"], judgments_out=args.out, judged_out=args.judged,
+                   stats_path=args.stats, log_file=args.log)
+    else:
+        run_shard(seeds_path=args.seeds, shard=args.shard, n_shards=args.shards, cfg=cfg["seeds"]["judge"], generation=cfg["generation"],
+                  models=cfg["models"], base_seed=cfg["random_seed"], out=args.out, rejected=args.rejected or args.out + ".rejected.jsonl",
+                  stats_path=args.stats, cache_path=args.cache or args.out + ".cache.jsonl", threads=args.threads, log_file=args.log)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,131 @@
+"""What every sharded LLM stage shares: picking the shard's items, building the backend, running
+the requests through the cache, writing accepted records, rejected outputs and stats — and the
+gather step that joins the shards.
+
+A stage supplies two functions: ``build(item, index) -> list[Request]`` (``index`` is the item's
+position in the whole stage input, so per-item seeds do not depend on the number of shards) and
+``parse(item, completions) -> (records, rejects)`` where ``completions`` holds, per request,
+its list of samples and ``rejects`` is a list of ``(sample, reason, text)``.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from codealign import io
+from codealign.generation import runner
+from codealign.generation.backend import BackendSpec, Completion, Request
+from codealign.generation.models import fingerprint, is_local, model_path
+from codealign.records import Rejected, to_row
+from codealign.stats import Stats
+
+log = logging.getLogger("codealign.selfalign.llmstage")
+
+
+def shard_bounds(n_items: int, shard: int, n_shards: int) -> tuple[int, int]:
+    """Contiguous, near-equal slices: shard k gets items [start, end)."""
+    if not 0 <= shard < n_shards:
+        raise ValueError(f"shard {shard} out of range for {n_shards} shards")
+    return n_items * shard // n_shards, n_items * (shard + 1) // n_shards
+
+
+def backend_spec(stage_cfg: dict, generation: dict, models: dict, threads: int = 1, model: str | None = None) -> BackendSpec:
+    """The backend a stage's config asks for (its own ``backend`` or ``generation.backend``)."""
+    kind = stage_cfg.get("backend") or generation["backend"]
+    name = model or stage_cfg["model"]
+    if name not in models:
+        raise ValueError(f"model {name!r} is not defined under `models`")
+    path = model_path(models, name)
+    local = is_local(models, name)
+    return BackendSpec(
+        kind=kind,
+        model_path=path,
+        model_fingerprint=fingerprint(path) if local else f"hub:{path}",
+        model_local=local,
+        settings=dict(generation.get(kind, {})),
+        threads=threads,
+    )
+
+
+@dataclass
+class ShardOutcome:
+    records: list[dict] = field(default_factory=list)
+    rejected: list[Rejected] = field(default_factory=list)
+    stats: Stats | None = None
+
+
+def run_shard(
+    *,
+    stage: str,
+    items: list[dict],
+    item_id: Callable[[dict], str],
+    shard: int,
+    n_shards: int,
+    build: Callable[[dict, int], list[Request]],
+    parse: Callable[[dict, list[list[Completion]]], tuple[list[dict], list[tuple[int, str, str]]]],
+    spec: BackendSpec,
+    cache_path: str,
+    unit_in: str,
+    unit_out: str,
+    group: Callable[[int], int] | None = None,
+) -> ShardOutcome:
+    """Generate and parse one shard. ``group(index)`` orders submission (grouped few-shot prompts)."""
+    start, end = shard_bounds(len(items), shard, n_shards)
+    mine = list(enumerate(items[start:end], start))
+    per_item = [build(item, index) for index, item in mine]
+    flat = [(k, r) for k, requests in enumerate(per_item) for r in requests]
+    if group is not None:  # submit items of one few-shot group together; results go back in item order
+        flat.sort(key=lambda kr: (group(mine[kr[0]][0]), kr[0]))
+    completions, run_stats = runner.run([r for _, r in flat], spec, cache_path)
+    by_item: list[list[list[Completion]]] = [[] for _ in mine]
+    for (k, _), result in zip(flat, completions):
+        by_item[k].append(result)
+
+    stats = Stats(stage, unit_in=unit_in, unit_out=unit_out, n_in=len(mine))
+    outcome = ShardOutcome(stats=stats)
+    for (index, item), results in zip(mine, by_item):
+        records, rejects = parse(item, results)
+        outcome.records.extend(records)
+        for sample, reason, text in rejects:
+            stats.drop(reason)
+            outcome.rejected.append(Rejected(item_id(item), sample, reason, text[:2000]))
+    stats.n_out = len(outcome.records)
+    stats.extra.update(shard=shard, shards=n_shards, items=[start, end], generation=run_stats.to_dict(), backend=spec.kind, model=spec.model_fingerprint)
+    return outcome
+
+
+def write_shard(outcome: ShardOutcome, schema: pa.Schema, *, out: str, rejected: str, stats_path: str) -> None:
+    io.write_rows(out, outcome.records, schema)
+    io.write_jsonl(rejected, (to_row(r) for r in outcome.rejected))
+    outcome.stats.save(stats_path)
+    log.info(outcome.stats.summary())
+
+
+GENERATION_SUMS = ("requests", "cached", "generated", "prompt_tokens", "completion_tokens", "generation_seconds")
+
+
+def gather(*, stage: str, shards: list[str], shard_stats: list[str], out: str, schema: pa.Schema) -> Stats:
+    """Join shard outputs in shard order into ``out``; return their stats added up (not yet saved)."""
+    first = io.read_json(shard_stats[0])
+    stats = Stats(stage, unit_in=first["unit_in"], unit_out=first["unit_out"])
+    generation = dict.fromkeys(GENERATION_SUMS, 0)
+    with io.ParquetShardWriter(out, schema) as writer:
+        for path, stats_file in zip(shards, shard_stats):
+            writer.write_table(io.read_table(path))
+            part = io.read_json(stats_file)
+            stats.n_in += part["in"]
+            stats.n_out += part["out"]
+            for reason, n in part["dropped"].items():
+                stats.drop(reason, n)
+            for key in GENERATION_SUMS:
+                generation[key] += part.get("generation", {}).get(key, 0) or 0
+    if writer.rows != stats.n_out:
+        raise io.CorruptShardError(out, f"{writer.rows} rows gathered but the shard stats count {stats.n_out}")
+    seconds = generation["generation_seconds"]
+    generation["tokens_per_second"] = round(generation["completion_tokens"] / seconds, 2) if seconds else None
+    stats.extra.update(shards=len(shards), generation=generation, backend=first.get("backend"), model=first.get("model"))
+    return stats

@@ -1,0 +1,75 @@
+"""The transformers backend: seeded, batch-independent samples, stop strings, finish reasons."""
+
+import pytest
+
+from codealign.generation.backend import BackendUnavailable, Request, Sampling
+
+from conftest import tiny_spec
+
+PROMPT = "### Instruction\nWrite a function.\n### Response\n"
+
+
+@pytest.fixture(scope="module")
+def backend(tiny_model):
+    b = tiny_spec(tiny_model).build()
+    yield b
+    b.close()
+
+
+def sampled(seed, n=1, max_new_tokens=24, **kw):
+    return Request(PROMPT, Sampling(temperature=1.0, max_new_tokens=max_new_tokens, n=n, seed=seed, **kw))
+
+
+def texts(results):
+    return [[c.text for c in r] for r in results]
+
+
+def test_same_request_same_samples(backend):
+    assert texts(backend.generate([sampled(7, n=3)])) == texts(backend.generate([sampled(7, n=3)]))
+
+
+def test_samples_do_not_depend_on_batch_mates(backend):
+    alone = texts(backend.generate([sampled(7, n=2)]))[0]
+    together = texts(backend.generate([sampled(1), sampled(7, n=2), Request("def add(a, b):", sampled(3).sampling)]))[1]
+    assert alone == together
+
+
+def test_different_seeds_give_different_samples(backend):
+    results = texts(backend.generate([sampled(seed) for seed in range(6)]))
+    assert len({r[0] for r in results}) > 1
+
+
+def test_n_samples_of_one_request_differ(backend):
+    (samples,) = texts(backend.generate([sampled(11, n=4)]))
+    assert len(samples) == 4 and len(set(samples)) > 1
+
+
+def test_greedy_is_deterministic(backend):
+    greedy = Request(PROMPT, Sampling(temperature=0.0, max_new_tokens=16, seed=None))
+    assert texts(backend.generate([greedy])) == texts(backend.generate([greedy, sampled(3)]))[:1]
+
+
+def test_length_limit_is_reported(backend):
+    (result,) = backend.generate([Request(PROMPT, Sampling(temperature=1.0, max_new_tokens=5, seed=2))])
+    c = result[0]
+    if c.finish_reason == "length":
+        assert c.completion_tokens == 5
+    else:  # it happened to emit the end-of-sequence token early
+        assert c.completion_tokens < 5
+    assert c.prompt_tokens == len(backend.tokenizer(PROMPT).input_ids)
+
+
+def test_stop_string_cuts_the_text(backend):
+    free = backend.generate([sampled(5, n=4, max_new_tokens=40)])[0]
+    stop = next((ch for c in free for ch in c.text if ch.strip()), None)
+    assert stop is not None, "random model produced only whitespace"
+    stopped = backend.generate([sampled(5, n=4, max_new_tokens=40, stop=(stop,))])[0]
+    for c in stopped:
+        assert stop not in c.text
+    assert any(c.finish_reason == "stop" for c in stopped)
+
+
+def test_missing_model_folder_is_a_clear_error(tmp_path):
+    spec = tiny_spec(tmp_path / "nope")
+    with pytest.raises(BackendUnavailable, match="has no config.json"):
+        spec.check()

@@ -1,0 +1,130 @@
+"""Judge → concepts → instructions with the real Gemma 3 270M, as Snakemake rules in a temp dir;
+and the resume property: a shard killed mid-way and rerun equals an uninterrupted one."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from codealign import io
+
+from conftest import REPO, Workflow, benchmark_paths
+from seedutil import STDLIB
+
+pytestmark = pytest.mark.e2e
+
+
+def corpus(root):
+    root.mkdir()
+    for name in ("operator.py", "imghdr.py", "stat.py"):
+        shutil.copy(STDLIB / name, root / name)
+    return root
+
+
+def overlay(gemma, corpus_dir, **instruct):
+    return {
+        "benchmarks": benchmark_paths(),
+        "models": {"base": str(gemma)},
+        "generation": {"transformers": {"batch_size": 4}},
+        "seeds": {
+            "corpus": {"sources": [{"kind": "files", "paths": [str(corpus_dir)]}]},
+            "judge": {"max_seeds": 6, "k": 3, "apply": False},
+        },
+        "instruct": {"shards": 2, "concepts": {"k": 3, "max_new_tokens": 32}, "instructions": {"k": 3, "max_new_tokens": 96}, **instruct},
+    }
+
+
+def test_judge_concepts_instructions_with_gemma(tmp_path, gemma_model, benchmarks_available):
+    wf = Workflow(tmp_path / "run")
+    wf.workdir.mkdir()
+    config = wf.write_config(overlay(gemma_model, corpus(tmp_path / "corpus")))
+    wf.run("results/default/instruct/instructions.parquet", config=config)
+
+    judged = io.read_json(wf.path("results/default/seeds/judged.stats.json"))
+    assert judged["judged"] == 6 and judged["out"] == 6 and judged["dropped"]["not_sampled"] == judged["in"] - 6
+    judgments = io.read_rows(wf.path("results/default/seeds/judgments.parquet"))
+    assert len(judgments) == 6 and all(len(j["answers"]) == 1 and len(j["fewshot_ids"]) == 3 for j in judgments)
+
+    concepts = io.read_json(wf.path("results/default/instruct/concepts.stats.json"))
+    assert concepts["shards"] == 2 and concepts["in"] == 6
+    assert concepts["in"] == concepts["out"] + sum(concepts["dropped"].values())
+    assert concepts["generation"]["requests"] == 6 and concepts["generation"]["completion_tokens"] > 0
+
+    instructions = io.read_json(wf.path("results/default/instruct/instructions.stats.json"))
+    assert instructions["in"] == concepts["out"]
+    rows = io.read_rows(wf.path("results/default/instruct/instructions.parquet"))
+    assert len(rows) == instructions["out"]
+    for row in rows:
+        assert row["mode"] == "concepts" and row["concepts"] and row["instruction"].strip()
+        assert row["category"] in ("function implementation", "class implementation", "program implementation")
+    rejected = [r for k in (0, 1) for r in io.read_jsonl(wf.path(f"results/default/instruct/instructions/shard-{k}.rejected.jsonl"))]
+    assert sorted(r["reason"] for r in rejected) == sorted(r for r, n in instructions["dropped"].items() for _ in range(n))
+
+    # A second run finds everything done; forcing the shards reruns them from the request cache.
+    proc = wf.run("results/default/instruct/instructions.parquet", "--forcerun", "instruct_concepts", config=config)
+    again = io.read_json(wf.path("results/default/instruct/concepts.stats.json"))
+    assert again["generation"]["cached"] == 6 and again["generation"]["generated"] == 0
+    assert io.read_rows(wf.path("results/default/instruct/instructions.parquet")) == rows, proc.stderr[-2000:]
+
+
+def test_seed_to_instruction_mode_skips_concepts(tmp_path, gemma_model, benchmarks_available):
+    wf = Workflow(tmp_path / "run")
+    wf.workdir.mkdir()
+    config = wf.write_config(overlay(gemma_model, corpus(tmp_path / "corpus"), mode="seed", shards=1))
+    wf.run("results/default/instruct/instructions.parquet", config=config)
+    assert not wf.path("results/default/instruct/concepts.parquet").exists()
+    rows = io.read_rows(wf.path("results/default/instruct/instructions.parquet"))
+    assert all(r["mode"] == "seed" and r["concepts"] == [] for r in rows)
+
+
+def shard_command(workdir, config_path, seeds, out):
+    return [
+        sys.executable, "-m", "codealign.selfalign.instruct", "concepts",
+        "--config", str(REPO / "config.yaml"), "--overlay", str(config_path),
+        "--items", str(seeds), "--out", str(out), "--stats", str(out) + ".stats.json", "--threads", "2",
+    ]
+
+
+def test_a_killed_shard_resumes_and_equals_an_uninterrupted_run(tmp_path, gemma_model, benchmarks_available):
+    from codealign.records import Seed, schema, to_row
+    from seedutil import stdlib_seed
+
+    seeds = tmp_path / "seeds.parquet"
+    picks = [("operator.py", n) for n in ("lt", "le", "eq", "ne", "ge", "gt")]
+    io.write_rows(seeds, [to_row(stdlib_seed(*p)) for p in picks], schema(Seed))
+    cfg = tmp_path / "overlay.yaml"
+    cfg.write_text(yaml.safe_dump({
+        "benchmarks": benchmark_paths(),
+        "models": {"base": str(gemma_model)},
+        "generation": {"transformers": {"batch_size": 1}},  # one request per resumable chunk
+        "instruct": {"concepts": {"k": 3, "max_new_tokens": 24}},
+    }))
+    env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
+
+    whole = tmp_path / "whole" / "concepts.parquet"
+    subprocess.run(shard_command(tmp_path, cfg, seeds, whole), check=True, env=env, cwd=REPO, capture_output=True)
+
+    killed = tmp_path / "killed" / "concepts.parquet"
+    cache = str(killed) + ".cache.jsonl"
+    proc = subprocess.Popen(shard_command(tmp_path, cfg, seeds, killed), env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline and proc.poll() is None:
+        if os.path.exists(cache) and len(open(cache).readlines()) >= 2:
+            break
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    assert proc.returncode == -signal.SIGKILL, "the shard finished before it could be killed"
+    assert not killed.exists()
+    done_before = len(open(cache).readlines())
+    assert 2 <= done_before < 6
+
+    subprocess.run(shard_command(tmp_path, cfg, seeds, killed), check=True, env=env, cwd=REPO, capture_output=True)
+    stats = io.read_json(str(killed) + ".stats.json")
+    assert stats["generation"]["cached"] == done_before and stats["generation"]["generated"] == 6 - done_before
+    assert io.read_rows(killed) == io.read_rows(whole)

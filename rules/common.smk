@@ -17,7 +17,8 @@ try:
     cfglib.validate(config)
     cfglib.check_paths(config)
     EXPERIMENTS = cfglib.experiment_configs(config)
-except cfglib.ConfigError as err:
+    cfglib.check_runnable(EXPERIMENTS, local=workflow.local_exec)
+except (cfglib.ConfigError, ValueError) as err:
     raise WorkflowError(str(err))
 
 
@@ -27,7 +28,9 @@ PACKAGED_MODELS = sorted({name for cfg in EXPERIMENTS.values() for name, source 
 wildcard_constraints:
     experiment="|".join(re.escape(name) for name in EXPERIMENTS),
     shard=r"\d+",
-    model="|".join(re.escape(name) for name in PACKAGED_MODELS) or "^$",
+    packaged="|".join(re.escape(name) for name in PACKAGED_MODELS) or "^$",
+    model="|".join(sorted({re.escape(m) for cfg in EXPERIMENTS.values() for m in cfg["eval"]["models"]})),
+    benchmark="humanevalplus|mbppplus|livecodebench|ds1000",
 
 
 def section(dotted):
@@ -50,7 +53,7 @@ def upstream(stage, path):
 
 def model_source(wildcards):
     """Param function: the config entry (gguf:<package>) of the model a model_prepare job converts."""
-    return config["models"][wildcards.model]
+    return config["models"][wildcards.packaged]
 
 
 def model_input(dotted):
@@ -92,9 +95,75 @@ def final(stage, path):
 
 
 def final_targets():
-    return final("seeds_funnel", "results/{experiment}/seeds/funnel.json") + final(
-        "instruct_instructions_gather", "results/{experiment}/instruct/instructions.parquet"
+    codeocean = [name for name, cfg in EXPERIMENTS.items() if cfg["codeocean"]["build"]]
+    return (
+        final("seeds_funnel", "results/{experiment}/seeds/funnel.json")
+        + final("sft", "results/{experiment}/sft/dataset.parquet")
+        + sorted({f"results/{owner(EXPERIMENTS, name, 'codeocean_sft')}/codeocean/sft/dataset.parquet" for name in codeocean})
+        + final("eval_report", "results/{experiment}/eval/scores.json")
     )
+
+
+def model_folder(experiment, name):
+    """Where model `name` of an experiment lives: the experiment's checkpoint for 'tuned'."""
+    if name == "tuned":
+        return f"results/{owner(EXPERIMENTS, experiment, 'train')}/train/checkpoint"
+    source = EXPERIMENTS[experiment]["models"][name]
+    return f"results/models/{name}" if packaged(source) else source
+
+
+def train_inputs(wildcards):
+    """The SFT sets train.mix gives weight, and the model to fine-tune."""
+    cfg = EXPERIMENTS[wildcards.experiment]
+    inputs = {}
+    if cfg["train"]["mix"]["selfalign"] > 0:
+        inputs["selfalign"] = upstream("sft", "results/{experiment}/sft/dataset.parquet")(wildcards)
+    if cfg["train"]["mix"]["codeocean"] > 0:
+        inputs["codeocean"] = upstream("codeocean_sft", "results/{experiment}/codeocean/sft/dataset.parquet")(wildcards)
+    name = cfg["train"]["model"]
+    folder = model_folder(wildcards.experiment, name)
+    if packaged(cfg["models"][name]) or os.path.exists(folder):
+        inputs["model"] = folder
+    return inputs
+
+
+def eval_stage(model):
+    return "eval_tuned" if model == "tuned" else "eval_base"
+
+
+def eval_model_input(wildcards):
+    folder = model_folder(wildcards.experiment, wildcards.model)
+    if wildcards.model == "tuned" or packaged(EXPERIMENTS[wildcards.experiment]["models"][wildcards.model]) or os.path.exists(folder):
+        return folder
+    return []
+
+
+def eval_samples(wildcards):
+    return upstream(eval_stage(wildcards.model), "results/{experiment}/eval/{benchmark}/{model}/samples.jsonl")(wildcards)
+
+
+def eval_report_inputs(wildcards):
+    cfg = EXPERIMENTS[wildcards.experiment]
+    inputs = {}
+    for benchmark in cfg["eval"]["benchmarks"]:
+        for model in cfg["eval"]["models"]:
+            stage = "eval_score_tuned" if model == "tuned" else "eval_score_base"
+            path = f"results/{{experiment}}/eval/{benchmark}/{model}/scores.json"
+            inputs[f"{benchmark}__{model}"] = upstream(stage, path)(wildcards)
+    if "tuned" in cfg["eval"]["models"]:
+        inputs["training_log"] = upstream("train", "results/{experiment}/train/log.json")(wildcards)
+    return inputs
+
+
+def benchmark_path(wildcards):
+    return EXPERIMENTS[wildcards.experiment]["benchmarks"][wildcards.benchmark]
+
+
+def sft_provenance(wildcards):
+    """Param function: the config sections that shaped an experiment's SFT set (for its dataset card)."""
+    cfg = EXPERIMENTS[wildcards.experiment]
+    keys = ("random_seed", "models", "generation", "seeds", "instruct", "responses", "execution", "selection")
+    return {"experiment": wildcards.experiment, **{k: cfg[k] for k in keys}}
 
 
 def instruction_inputs(wildcards):
@@ -102,3 +171,10 @@ def instruction_inputs(wildcards):
     if EXPERIMENTS[wildcards.experiment]["instruct"]["mode"] == "concepts":
         return upstream("instruct_concepts_gather", "results/{experiment}/instruct/concepts.parquet")(wildcards)
     return upstream("seeds_judge_gather", "results/{experiment}/seeds/judged.parquet")(wildcards)
+
+
+def codeocean_provenance(wildcards):
+    """Param function: the config sections that shaped an experiment's CodeOcean set (for its dataset card)."""
+    cfg = EXPERIMENTS[wildcards.experiment]
+    keys = ("random_seed", "models", "generation", "codeocean", "execution")
+    return {"experiment": wildcards.experiment, **{k: cfg[k] for k in keys}}

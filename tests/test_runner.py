@@ -16,7 +16,7 @@ def test_cache_ignores_a_torn_last_line(tmp_path):
     cache = RequestCache(path)
     cache.put_many([("a", [Completion("x", "stop", 3, 1)])])
     with open(path, "a") as fh:
-        fh.write('{"key": "b", "completions": [{"text": "half')  # a kill mid-write
+        fh.write('{"key": "b", "value": [{"text": "half')  # a kill mid-write
     reread = RequestCache(path)
     assert "a" in reread and "b" not in reread and reread.torn == 1
     reread.put_many([("c", [Completion("y", "length", 3, 2)])])

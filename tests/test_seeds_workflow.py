@@ -7,7 +7,7 @@ import pytest
 
 from codealign import benchmarks, io
 
-from conftest import Workflow, benchmark_paths, copy_checkout
+from conftest import Workflow, base_overlay, benchmark_paths, copy_checkout
 
 pytestmark = pytest.mark.e2e
 
@@ -84,7 +84,7 @@ FUNNEL = "results/default/seeds/funnel.json"
 def overlay(corpus_dir, **seeds):
     """The seed stage on the fixture corpus, with the LLM judge off (it has its own tests)."""
     return {
-        "benchmarks": benchmark_paths(),
+        **base_overlay(),
         "seeds": {"corpus": {"sources": [{"kind": "files", "paths": [str(corpus_dir)]}]}, "judge": {"enabled": False}, **seeds},
     }
 

@@ -166,3 +166,98 @@ class Rejected:
     sample: int = col("sample index within the item's request")
     reason: str = col("why it was rejected (also counted in the stage stats)")
     text: str = col("the raw completion (first 2000 characters)")
+
+
+@dataclass(frozen=True)
+class Response:
+    """I→R: one sampled answer to an instruction, with the program its tests make."""
+
+    response_id: str = col("content hash of instruction id and sample index")
+    instruction_id: str = col("the instruction it answers")
+    seed_id: str = col("the seed the instruction descends from")
+    sample: int = col("sample index among the instruction's n samples")
+    instruction: str = col("the instruction text")
+    response: str = col("the response as it would be trained on: reasoning, implementation, explanation, tests")
+    implementation: str = col("the code of the Implementation section")
+    tests: str = col("the code of the Tests section")
+    n_asserts: int = col("assert statements in the tests")
+    completion_tokens: int = col("tokens the model generated")
+    model: str = col("fingerprint of the model that wrote it")
+
+
+@dataclass(frozen=True)
+class Execution:
+    """The sandbox's verdict on a response's program (implementation, then tests)."""
+
+    response_id: str = col("the response whose program ran")
+    instruction_id: str = col("its instruction")
+    status: str = col("pass, fail, timeout, out_of_memory or crash")
+    detail: str = col("exception type and message, or why it was stopped")
+    exit_code: int | None = col("the program's exit code (negative: killed by that signal)")
+    duration_s: float = col("wall-clock seconds (the only column that varies between identical runs)")
+    stderr_tail: str = col("the last 4 KB of the program's stderr")
+
+
+@dataclass(frozen=True)
+class SFTExample:
+    """One instruction–response pair of the SFT set, with its provenance."""
+
+    example_id: str = col("content hash of instruction and response")
+    instruction: str = col("the instruction")
+    response: str = col("the response (reasoning, implementation, explanation, tests)")
+    seed_id: str = col("the seed function it descends from")
+    instruction_id: str = col("its instruction")
+    response_id: str = col("the chosen response")
+    concepts: list[str] = col("concepts the instruction was written from (empty for S→I)")
+    category: str = col("function / class / program implementation")
+    difficulty: str = col("easy / medium / hard")
+    sample: int = col("index of the chosen response among the instruction's samples")
+    verdict: str = col("the sandbox verdict of the chosen response's own tests")
+    model: str = col("fingerprint of the model that wrote instruction and response")
+    source: str = col("which recipe produced it: selfalign or codeocean")
+    task: str = col("task type: code generation (selfalign), or a CodeOcean task name")
+
+
+@dataclass(frozen=True)
+class RawCode:
+    """CodeOcean raw code: a function with its comment, CodeSearchNet-style."""
+
+    raw_id: str = col("content hash of language and code")
+    language: str = col("python, javascript, … (CodeSearchNet's six languages)")
+    name: str = col("function name")
+    code: str = col("the function without its comment")
+    comment: str = col("its docstring / JSDoc / leading comment, cleaned")
+    source: str = col("which configured source it came from")
+    path: str = col("file it came from")
+    repo: str = col("repository, when known")
+
+
+@dataclass(frozen=True)
+class CoresetPick:
+    """One pick of KCenterGreedy over the raw-code embeddings."""
+
+    raw_id: str = col("the picked item")
+    rank: int = col("order of the pick (0 is the seeded start)")
+    radius: float = col("coverage radius after this pick: the largest distance from any item to its nearest pick")
+
+
+@dataclass(frozen=True)
+class TaskItem:
+    """A generated CodeOcean task instance and the discriminator's judgment of it."""
+
+    item_id: str = col("content hash of raw id, task and the generated text")
+    raw_id: str = col("the raw code it was built from")
+    task: str = col("code summarization, code generation, code translation or code repair")
+    language: str = col("language of the raw code")
+    target_language: str = col("language of the solution (code translation: the other language)")
+    instruction: str = col("the instruction the generator wrote")
+    information: str = col("the input the task needs: the code, the source to translate, the buggy code, or a signature")
+    solution: str = col("the generator's solution")
+    bug: str = col("code repair: the bug introduced into the working code, else ''")
+    reference: str = col("what the solution should match when known (the original code for repair and generation)")
+    accepted: bool = col("the discriminator's overall verdict")
+    checklist: list[str] = col("the discriminator's answers, one 'question: yes/no' per checklist item")
+    reasons: str = col("the discriminator's reasons")
+    executes: str = col("sandbox status of a Python solution run as written (pass, fail, …), or 'not_run'")
+    fewshot_ids: list[str] = col("generator few-shot examples (seed ids or pool item ids)")
+    batch: int = col("batch index within the shard (pools grow between batches)")

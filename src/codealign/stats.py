@@ -40,7 +40,8 @@ class Stats:
         return self.unit_in == self.unit_out
 
     def drop(self, reason: str, n: int = 1) -> None:
-        self.dropped[reason] += n
+        if n:
+            self.dropped[reason] += n
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -116,7 +116,29 @@ STAGES: dict[str, Stage] = {
     "instruct_concepts_gather": Stage((), ("instruct_concepts",)),
     "instruct_instructions": Stage(LLM + ("instruct",), ("instruct_concepts_gather", "seeds_judge_gather")),
     "instruct_instructions_gather": Stage((), ("instruct_instructions",)),
+    "responses": Stage(LLM + ("responses",), ("instruct_instructions_gather",)),
+    "responses_gather": Stage((), ("responses",)),
+    "execution": Stage(("execution",), ("responses",)),
+    "execution_gather": Stage((), ("execution",)),
+    "sft": Stage(("selection", "seeds.decontamination", "benchmarks", "random_seed"), ("instruct_instructions_gather", "responses_gather", "execution_gather")),
+    "codeocean_raw": Stage(("codeocean.corpus",)),
+    "codeocean_embed": Stage(("codeocean.coreset.embedding_model", "codeocean.coreset.batch_size", "codeocean.coreset.max_chars"), ("codeocean_raw",)),
+    "codeocean_coreset": Stage(("codeocean.coreset.k", "codeocean.coreset.chunk_size", "random_seed"), ("codeocean_raw", "codeocean_embed")),
+    "codeocean_generate": Stage(LLM + ("codeocean.generate", "codeocean.discriminate", "codeocean.fewshot_bank", "codeocean.shards", "execution"),
+                                ("codeocean_raw", "codeocean_coreset")),
+    "codeocean_gather": Stage((), ("codeocean_generate",)),
+    "codeocean_sft": Stage(("seeds.decontamination", "benchmarks"), ("codeocean_gather",)),
+    "train": Stage(("train", "models", "random_seed"), ("sft", "codeocean_sft")),
+    "eval_tasks": Stage(("eval", "benchmarks"), ()),
+    "eval_base": Stage(LLM + ("eval",), ("eval_tasks",)),
+    "eval_tuned": Stage(LLM + ("eval",), ("eval_tasks", "train")),
+    "eval_score_base": Stage(("execution",), ("eval_base",)),
+    "eval_score_tuned": Stage(("execution",), ("eval_tuned",)),
+    "eval_report": Stage((), ("eval_score_base", "eval_score_tuned", "train")),
 }
+
+# Rules whose outputs belong to different stages depending on a wildcard (the model evaluated).
+RULE_STAGES = {"eval_generate": ("eval_base", "eval_tuned"), "eval_score": ("eval_score_base", "eval_score_tuned")}
 
 
 def closure(stage: str) -> list[str]:

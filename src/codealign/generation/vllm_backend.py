@@ -81,7 +81,7 @@ class VLLMBackend:
         log.info("vLLM %s engine ready (%s)", hello.get("vllm"), "CPU" if hello.get("cpu") else "GPU")
 
     def chunk_size(self, sampling: Sampling) -> int:
-        return int(self.settings.get("chunk_requests", 256))
+        return int(self.settings.get("chunk_requests", 64))
 
     def _receive(self, timeout: float) -> dict:
         selector = selectors.DefaultSelector()

@@ -72,8 +72,10 @@ def run_shard(
     unit_in: str,
     unit_out: str,
     group: Callable[[int], int] | None = None,
+    samples_per_item: int = 1,
 ) -> ShardOutcome:
-    """Generate and parse one shard. ``group(index)`` orders submission (grouped few-shot prompts)."""
+    """Generate and parse one shard. ``group(index)`` orders submission (grouped few-shot prompts);
+    with ``samples_per_item`` > 1 the stats count samples, each accepted or dropped for a reason."""
     start, end = shard_bounds(len(items), shard, n_shards)
     mine = list(enumerate(items[start:end], start))
     per_item = [build(item, index) for index, item in mine]
@@ -85,7 +87,7 @@ def run_shard(
     for (k, _), result in zip(flat, completions):
         by_item[k].append(result)
 
-    stats = Stats(stage, unit_in=unit_in, unit_out=unit_out, n_in=len(mine))
+    stats = Stats(stage, unit_in=unit_in, unit_out=unit_out, n_in=len(mine) * samples_per_item)
     outcome = ShardOutcome(stats=stats)
     for (index, item), results in zip(mine, by_item):
         records, rejects = parse(item, results)
@@ -94,7 +96,7 @@ def run_shard(
             stats.drop(reason)
             outcome.rejected.append(Rejected(item_id(item), sample, reason, text[:2000]))
     stats.n_out = len(outcome.records)
-    stats.extra.update(shard=shard, shards=n_shards, items=[start, end], generation=run_stats.to_dict(), backend=spec.kind, model=spec.model_fingerprint)
+    stats.extra.update(shard=shard, shards=n_shards, items=[start, end], items_in=len(mine), generation=run_stats.to_dict(), backend=spec.kind, model=spec.model_fingerprint)
     return outcome
 
 
@@ -121,6 +123,7 @@ def gather(*, stage: str, shards: list[str], shard_stats: list[str], out: str, s
             stats.n_out += part["out"]
             for reason, n in part["dropped"].items():
                 stats.drop(reason, n)
+            stats.extra["items_in"] = stats.extra.get("items_in", 0) + part.get("items_in", part["in"])
             for key in GENERATION_SUMS:
                 generation[key] += part.get("generation", {}).get(key, 0) or 0
     if writer.rows != stats.n_out:

@@ -1,5 +1,6 @@
-"""Judge → concepts → instructions with the real Gemma 3 270M, as Snakemake rules in a temp dir;
-and the resume property: a shard killed mid-way and rerun equals an uninterrupted one."""
+"""The SelfCodeAlign DAG with the real Gemma 3 270M as Snakemake rules in a temp dir — judge →
+concepts → instructions → responses → sandbox execution → SFT set — and the resume property: a
+shard killed mid-way and rerun equals an uninterrupted one."""
 
 import os
 import shutil
@@ -13,7 +14,7 @@ import yaml
 
 from codealign import io
 
-from conftest import REPO, Workflow, benchmark_paths
+from conftest import REPO, Workflow, base_overlay, benchmark_paths
 from seedutil import STDLIB
 
 pytestmark = pytest.mark.e2e
@@ -28,22 +29,32 @@ def corpus(root):
 
 def overlay(gemma, corpus_dir, **instruct):
     return {
-        "benchmarks": benchmark_paths(),
+        **base_overlay(),
         "models": {"base": str(gemma)},
-        "generation": {"transformers": {"batch_size": 4}},
+        "generation": {**base_overlay()["generation"], "transformers": {"batch_size": 4}},
         "seeds": {
             "corpus": {"sources": [{"kind": "files", "paths": [str(corpus_dir)]}]},
             "judge": {"max_seeds": 6, "k": 3, "apply": False},
         },
         "instruct": {"shards": 2, "concepts": {"k": 3, "max_new_tokens": 32}, "instructions": {"k": 3, "max_new_tokens": 96}, **instruct},
+        "responses": {"backend": "transformers", "k": 1, "n": 2, "max_new_tokens": 160},
+        "execution": {"timeout_s": 5, "memory_mb": 1024},
+        "codeocean": {"build": False},  # tests/test_codeocean_workflow.py runs that recipe
+        "train": {"overrides": {"epochs": 1, "max_length": 384}, "mix": {"selfalign": 1.0, "codeocean": 0.0}},
+        "eval": {"benchmarks": ["humanevalplus"], "subset": {"humanevalplus": {"first": 2}}, "max_new_tokens": 64},
     }
 
 
-def test_judge_concepts_instructions_with_gemma(tmp_path, gemma_model, benchmarks_available):
+def test_the_selfalign_dag_with_gemma(tmp_path, gemma_model, benchmarks_available):
     wf = Workflow(tmp_path / "run")
     wf.workdir.mkdir()
-    config = wf.write_config(overlay(gemma_model, corpus(tmp_path / "corpus")))
-    wf.run("results/default/instruct/instructions.parquet", config=config)
+    cfg = overlay(gemma_model, corpus(tmp_path / "corpus"))
+    cfg["experiments"] = {"default": {}, "select-random": {"selection": {"mode": "random"}}}
+    config = wf.write_config(cfg)
+    proc = wf.run(config=config)  # rule all: both experiments through training and scores
+    assert proc.stderr.count("rule responses:") == 1  # the ablation shares every stage up to selection
+    assert proc.stderr.count("wildcards: experiment=default, benchmark=humanevalplus, model=base") >= 1
+    assert "experiment=select-random, benchmark=humanevalplus, model=base" not in proc.stderr  # base model evaluated once
 
     judged = io.read_json(wf.path("results/default/seeds/judged.stats.json"))
     assert judged["judged"] == 6 and judged["out"] == 6 and judged["dropped"]["not_sampled"] == judged["in"] - 6
@@ -64,6 +75,41 @@ def test_judge_concepts_instructions_with_gemma(tmp_path, gemma_model, benchmark
         assert row["category"] in ("function implementation", "class implementation", "program implementation")
     rejected = [r for k in (0, 1) for r in io.read_jsonl(wf.path(f"results/default/instruct/instructions/shard-{k}.rejected.jsonl"))]
     assert sorted(r["reason"] for r in rejected) == sorted(r for r, n in instructions["dropped"].items() for _ in range(n))
+
+    responses = io.read_json(wf.path("results/default/responses.stats.json"))
+    assert responses["items_in"] == instructions["out"] and responses["in"] == 2 * instructions["out"]
+    assert responses["in"] == responses["out"] + sum(responses["dropped"].values())
+    execution = io.read_json(wf.path("results/default/execution.stats.json"))
+    assert execution["in"] == responses["out"] == sum(execution["verdicts"].values())
+    assert execution["sandbox"]["isolation"] == ("nsjail" if execution["in"] else None)
+    verdicts = io.read_rows(wf.path("results/default/execution.parquet"))
+    assert {v["status"] for v in verdicts} <= {"pass", "fail", "timeout", "out_of_memory", "crash"}
+
+    sft = io.read_json(wf.path("results/default/sft/stats.json"))
+    assert sft["mode"] == "passing" and sft["in"] == instructions["out"]
+    assert sft["in"] == sft["out"] + sum(sft["dropped"].values())
+    assert sft["out"] == len(io.read_rows(wf.path("results/default/sft/dataset.parquet")))
+    assert all(r["verdict"] == "pass" for r in io.read_rows(wf.path("results/default/sft/dataset.parquet")))
+    ablation = io.read_rows(wf.path("results/select-random/sft/dataset.parquet"))
+    if execution["in"]:  # any response that parsed is eligible when verdicts do not matter
+        assert ablation, "random selection found no response"
+    card = wf.path("results/select-random/sft/README.md").read_text()
+    assert "selection mode: `random`" in card and "experiment: select-random" in card
+
+    # training and evaluation: a real checkpoint where the set has examples, an explicit "untrained" where not
+    for experiment in ("default", "select-random"):
+        log = io.read_json(wf.path(f"results/{experiment}/train/log.json"))
+        size = len(io.read_rows(wf.path(f"results/{experiment}/sft/dataset.parquet")))
+        assert log["status"] == ("trained" if size else "untrained") and log["examples"] == size
+        assert wf.path(f"results/{experiment}/train/checkpoint/config.json").exists()
+        assert wf.path(f"results/{experiment}/train/loss.png").read_bytes().startswith(b"\x89PNG")
+        scores = io.read_json(wf.path(f"results/{experiment}/eval/scores.json"))["scores"]
+        assert [(s["benchmark"], s["model"], s["tasks"]) for s in scores] == [("humanevalplus", "base", 2), ("humanevalplus", "tuned", 2)]
+        assert all(0.0 <= s["pass@1"] <= 1.0 and 0.0 <= s["pass@1_plus"] <= s["pass@1"] for s in scores)
+        assert (scores[1]["note"] != "") == (log["status"] == "untrained")
+        assert wf.path(f"results/{experiment}/eval/scores.png").exists()
+    samples = io.read_jsonl(wf.path("results/select-random/eval/humanevalplus/tuned/samples.jsonl"))
+    assert [s["task_id"] for s in samples] == ["HumanEval/0", "HumanEval/1"]
 
     # A second run finds everything done; forcing the shards reruns them from the request cache.
     proc = wf.run("results/default/instruct/instructions.parquet", "--forcerun", "instruct_concepts", config=config)

@@ -1,0 +1,85 @@
+# Evaluation: per benchmark the evaluated tasks, greedy samples of every model, their scores,
+# and the base-vs-tuned table and chart.
+
+
+rule eval_tasks:
+    input:
+        benchmark_path,
+    output:
+        "results/{experiment}/eval/{benchmark}/tasks.jsonl.gz",
+    params:
+        cfg=section("eval"),
+        code=code_version("codealign.evaluate.stage"),
+    conda:
+        "../envs/codealign.yaml"
+    log:
+        "results/{experiment}/logs/eval_tasks/{benchmark}.log",
+    script:
+        "../scripts/eval_tasks.py"
+
+
+rule eval_generate:
+    input:
+        tasks=upstream("eval_tasks", "results/{experiment}/eval/{benchmark}/tasks.jsonl.gz"),
+        model=eval_model_input,
+    output:
+        samples="results/{experiment}/eval/{benchmark}/{model}/samples.jsonl",
+        stats="results/{experiment}/eval/{benchmark}/{model}/generation.stats.json",
+    params:
+        cfg=section("eval"),
+        generation=section("generation"),
+        models=section("models"),
+        template=section("train.template"),
+        random_seed=section("random_seed"),
+        cache="results/{experiment}/eval/{benchmark}/{model}/cache.jsonl",
+        code=code_version("codealign.evaluate.stage"),
+    threads: 8
+    resources:
+        gpu=1,
+    conda:
+        "../envs/generate.yaml"
+    log:
+        "results/{experiment}/logs/eval_generate/{benchmark}/{model}.log",
+    benchmark:
+        "results/{experiment}/benchmarks/eval_generate/{benchmark}/{model}.tsv"
+    script:
+        "../scripts/eval_generate.py"
+
+
+rule eval_score:
+    input:
+        tasks=upstream("eval_tasks", "results/{experiment}/eval/{benchmark}/tasks.jsonl.gz"),
+        samples=eval_samples,
+    output:
+        "results/{experiment}/eval/{benchmark}/{model}/scores.json",
+    params:
+        execution=section("execution"),
+        evalplus=section("eval.evalplus"),
+        cache_dir="results/cache/evalplus",
+        code=code_version("codealign.evaluate.stage"),
+    threads: 8
+    conda:
+        "../envs/codealign.yaml"
+    log:
+        "results/{experiment}/logs/eval_score/{benchmark}/{model}.log",
+    benchmark:
+        "results/{experiment}/benchmarks/eval_score/{benchmark}/{model}.tsv"
+    script:
+        "../scripts/eval_score.py"
+
+
+rule eval_report:
+    input:
+        unpack(eval_report_inputs),
+    output:
+        json="results/{experiment}/eval/scores.json",
+        csv="results/{experiment}/eval/scores.csv",
+        chart="results/{experiment}/eval/scores.png",
+    params:
+        code=code_version("codealign.evaluate.stage"),
+    conda:
+        "../envs/codealign.yaml"
+    log:
+        "results/{experiment}/logs/eval_report.log",
+    script:
+        "../scripts/eval_report.py"

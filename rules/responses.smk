@@ -1,0 +1,47 @@
+# I→R: every instruction answered n times with reasoning, implementation, explanation and tests.
+
+
+rule responses:
+    input:
+        instructions=upstream("instruct_instructions_gather", "results/{experiment}/instruct/instructions.parquet"),
+        model=model_input("responses"),
+    output:
+        responses="results/{experiment}/responses/shard-{shard}.parquet",
+        rejected="results/{experiment}/responses/shard-{shard}.rejected.jsonl",
+        stats="results/{experiment}/responses/shard-{shard}.stats.json",
+    params:
+        cfg=section("responses"),
+        generation=section("generation"),
+        models=section("models"),
+        random_seed=section("random_seed"),
+        shards=n_shards("responses"),
+        cache="results/{experiment}/responses/cache/shard-{shard}.jsonl",
+        code=code_version("codealign.selfalign.respond"),
+    threads: 8
+    resources:
+        gpu=1,
+    conda:
+        "../envs/generate.yaml"
+    log:
+        "results/{experiment}/logs/responses/shard-{shard}.log",
+    benchmark:
+        "results/{experiment}/benchmarks/responses/shard-{shard}.tsv"
+    script:
+        "../scripts/responses.py"
+
+
+rule responses_gather:
+    input:
+        shard_paths("responses", "results/{experiment}/responses/shard-{shard}.parquet"),
+        shard_paths("responses", "results/{experiment}/responses/shard-{shard}.stats.json"),
+    output:
+        responses="results/{experiment}/responses.parquet",
+        stats="results/{experiment}/responses.stats.json",
+    params:
+        code=code_version("codealign.selfalign.llmstage"),
+    conda:
+        "../envs/codealign.yaml"
+    log:
+        "results/{experiment}/logs/responses_gather.log",
+    script:
+        "../scripts/responses_gather.py"

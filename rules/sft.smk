@@ -1,0 +1,27 @@
+# Selection: one response per instruction (passing by default), deduplicated and decontaminated,
+# written as the SFT set with its dataset card.
+
+
+rule sft:
+    input:
+        instructions=upstream("instruct_instructions_gather", "results/{experiment}/instruct/instructions.parquet"),
+        responses=upstream("responses_gather", "results/{experiment}/responses.parquet"),
+        verdicts=upstream("execution_gather", "results/{experiment}/execution.parquet"),
+    output:
+        dataset="results/{experiment}/sft/dataset.parquet",
+        jsonl="results/{experiment}/sft/dataset.jsonl",
+        card="results/{experiment}/sft/README.md",
+        stats="results/{experiment}/sft/stats.json",
+    params:
+        cfg=section("selection"),
+        decontamination=section("seeds.decontamination"),
+        benchmarks=section("benchmarks"),
+        random_seed=section("random_seed"),
+        provenance=sft_provenance,
+        code=code_version("codealign.selfalign.select"),
+    conda:
+        "../envs/codealign.yaml"
+    log:
+        "results/{experiment}/logs/sft.log",
+    script:
+        "../scripts/sft.py"

@@ -1,0 +1,27 @@
+# Fine-tuning: the SFT set(s) that train.mix weighs → a merged, loadable Hugging Face checkpoint.
+
+
+rule train:
+    input:
+        unpack(train_inputs),
+    output:
+        checkpoint=directory("results/{experiment}/train/checkpoint"),
+        log="results/{experiment}/train/log.json",
+        curve="results/{experiment}/train/loss.png",
+    params:
+        cfg=section("train"),
+        models=section("models"),
+        random_seed=section("random_seed"),
+        work="results/{experiment}/train/work",
+        code=code_version("codealign.train"),
+    threads: 8
+    resources:
+        gpu=1,
+    conda:
+        "../envs/train.yaml"
+    log:
+        "results/{experiment}/logs/train.log",
+    benchmark:
+        "results/{experiment}/benchmarks/train.tsv"
+    script:
+        "../scripts/train.py"

@@ -1,0 +1,231 @@
+"""The evaluation stages: tasks → greedy samples per model → scores → the base-vs-tuned table.
+
+``tasks``     the evaluated problems of a benchmark (all, the first N, or named ids), written in
+              the benchmark's own layout (for EvalPlus: the override file it reads).
+``generate``  greedy pass@1 samples of one model with codealign's backends; the base model in
+              completion style, the tuned one in its instruction template (``eval.styles``).
+``score``     EvalPlus for HumanEval+/MBPP+; codealign's sandbox for LiveCodeBench and DS-1000.
+``report``    one table (JSON + CSV) and a bar chart, base and tuned side by side, with task counts
+              and the training outcome (an untrained "tuned" model is marked as such).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io as _io
+import json
+import logging
+from dataclasses import asdict
+from pathlib import Path
+
+from codealign import io, logs
+from codealign.benchmarks import read_jsonl
+from codealign.config import resolve_path
+from codealign.evaluate import ds1000, livecodebench, plus
+from codealign.generation import runner
+from codealign.generation.backend import BackendSpec, Request, Sampling
+from codealign.generation.models import fingerprint
+from codealign.sandbox import Limits, Sandbox, SandboxConfig
+from codealign.selfalign import llmstage
+from codealign.stats import Stats
+
+log = logging.getLogger("codealign.evaluate")
+
+PLUS = ("humanevalplus", "mbppplus")
+CODE_FENCE = "```python\n"
+
+
+def write_tasks(*, benchmark: str, path: str, cfg: dict, out: str, log_file: str | None = None) -> int:
+    logs.setup(log_file)
+    subset = cfg["subset"].get(benchmark)
+    if benchmark in PLUS:
+        records = plus.write_subset(benchmark, path, subset, out)
+        n = len(records)
+    else:
+        if benchmark == "livecodebench":
+            window = cfg["livecodebench"]
+            problems = livecodebench.load(resolve_path(path), window["start_date"], window["end_date"])
+        else:
+            problems = ds1000.load(resolve_path(path), cfg["ds1000"]["libraries"])
+        first = (subset or {}).get("first")
+        problems = problems[:first] if first else problems
+        if subset and subset.get("task_ids"):
+            wanted = set(subset["task_ids"])
+            problems = [p for p in problems if (getattr(p, "question_id", None) or p.problem_id) in wanted]
+        n = _write_jsonl_gz(out, [asdict(p) for p in problems])
+    if n == 0:
+        raise ValueError(f"{benchmark}: no task selected (eval.subset.{benchmark}, the date window or the file is empty)")
+    log.info("%s: %d tasks", benchmark, n)
+    return n
+
+
+def _write_jsonl_gz(path: str, rows: list[dict]) -> int:
+    with io.atomic_path(path) as tmp, gzip.open(tmp, "wt") as fh:
+        for row in rows:
+            fh.write(json.dumps(row) + "\n")
+    return len(rows)
+
+
+def _read_tasks(benchmark: str, path: str) -> list:
+    rows = read_jsonl(path)
+    if benchmark in PLUS:
+        return rows
+    cls = livecodebench.Problem if benchmark == "livecodebench" else ds1000.Problem
+    return [cls(**r) for r in rows]
+
+
+def task_id(benchmark: str, task) -> str:
+    if benchmark in PLUS:
+        return task["task_id"]
+    return task.question_id if benchmark == "livecodebench" else task.problem_id
+
+
+def _wrap(text: str, style: str, template: dict) -> str:
+    if style == "completion":
+        return text + CODE_FENCE
+    return f"{template['instruction']}{text.strip()}\n\n{template['response']}{CODE_FENCE}"
+
+
+def request_for(benchmark: str, task, style: str, template: dict, sampling: Sampling) -> tuple[Request, str]:
+    """The request and the text a solution starts with."""
+    if benchmark in PLUS:
+        prompt, stop, prefix = plus.prompt_for(task, style, template)
+    elif benchmark == "livecodebench":
+        prompt, stop, prefix = _wrap(livecodebench.prompt(task), style, template), ("\n```",), ""
+    elif style == "completion":
+        prompt, stop, prefix = task.prompt, ds1000.STOP, ""
+    else:
+        prompt, stop, prefix = _wrap(task.prompt, style, template), ds1000.STOP, ""
+    return Request(prompt, Sampling(sampling.temperature, sampling.top_p, sampling.max_new_tokens, stop, 1, sampling.seed)), prefix
+
+
+def model_spec(name: str, eval_cfg: dict, generation: dict, models: dict, checkpoint: str | None, threads: int) -> BackendSpec:
+    stage = {"backend": eval_cfg["backend"], "model": name}
+    if name == "tuned":
+        kind = eval_cfg["backend"] or generation["backend"]
+        return BackendSpec(kind, checkpoint, fingerprint(checkpoint), True, dict(generation.get(kind, {})), threads)
+    return llmstage.backend_spec(stage, generation, models, threads)
+
+
+def generate(*, benchmark: str, tasks_path: str, model: str, cfg: dict, generation: dict, models: dict, template: dict,
+             base_seed: int, out: str, stats_path: str, cache_path: str, checkpoint: str | None = None, threads: int = 1,
+             log_file: str | None = None) -> Stats:
+    logs.setup(log_file)
+    tasks = _read_tasks(benchmark, tasks_path)
+    style = cfg["styles"][model]
+    spec = model_spec(model, cfg, generation, models, checkpoint, threads)
+    built = [request_for(benchmark, t, style, template, Sampling(0.0, 1.0, cfg["max_new_tokens"], (), 1, base_seed + i)) for i, t in enumerate(tasks)]
+    completions, run_stats = runner.run([r for r, _ in built], spec, cache_path)
+    samples, empty = [], 0
+    for task, (_, prefix), result in zip(tasks, built, completions):
+        text = result[0].text
+        if benchmark in PLUS:
+            solution = plus.solution_from(task, prefix, text, style)
+        elif benchmark == "ds1000":
+            solution = ds1000.solution_from(text)
+        else:
+            solution = text
+        empty += not solution.strip()
+        samples.append({"task_id": task_id(benchmark, task), "solution": solution, "finish_reason": result[0].finish_reason})
+    io.write_jsonl(out, samples)
+    stats = Stats(f"eval_generate_{benchmark}_{model}", unit_in="tasks", unit_out="samples", n_in=len(tasks), n_out=len(samples))
+    stats.extra.update(style=style, empty_solutions=empty, generation=run_stats.to_dict(), backend=spec.kind, model=spec.model_fingerprint,
+                       truncated=sum(s["finish_reason"] == "length" for s in samples))
+    stats.save(stats_path)
+    log.info("%s/%s: %d samples (%d empty) in %s style", benchmark, model, len(samples), empty, style)
+    return stats
+
+
+def score(*, benchmark: str, tasks_path: str, samples_path: str, out: str, execution: dict, cache_dir: str, threads: int = 1,
+          evalplus: dict | None = None, log_file: str | None = None) -> dict:
+    logs.setup(log_file)
+    samples = io.read_jsonl(samples_path)
+    if benchmark in PLUS:
+        clean = Path(out).with_name("evalplus_samples.jsonl")
+        io.write_jsonl(clean, ({"task_id": s["task_id"], "solution": s["solution"]} for s in samples))
+        limits = evalplus or {}
+        result = plus.summarize(benchmark, plus.score(benchmark, str(clean), tasks_path, cache_dir, parallel=max(1, threads),
+                                                      min_time_limit=limits.get("min_time_limit", 1.0),
+                                                      gt_time_limit_factor=limits.get("gt_time_limit_factor", 4.0)))
+    else:
+        tasks = {task_id(benchmark, t): t for t in _read_tasks(benchmark, tasks_path)}
+        build = livecodebench.program if benchmark == "livecodebench" else ds1000.program
+        programs = [build(tasks[s["task_id"]], s["solution"]) for s in samples]
+        limits = Limits(timeout_s=execution["timeout_s"], memory_mb=execution["memory_mb"], processes=execution["processes"],
+                        file_size_mb=execution["file_size_mb"], open_files=execution["open_files"])
+        config = SandboxConfig(workers=execution["workers"] or max(1, threads), isolation=execution["isolation"],
+                               python=execution["python"], site_packages=execution["site_packages"], limits=limits)
+        with Sandbox(config) as box:
+            verdicts = box.run(programs)
+            isolation = box.isolation
+        per_task = {s["task_id"]: v.status == "pass" for s, v in zip(samples, verdicts)}
+        details = {s["task_id"]: {"status": v.status, "detail": v.detail[:300]} for s, v in zip(samples, verdicts)}
+        n = len(per_task)
+        result = {"tasks": n, "pass@1": round(sum(per_task.values()) / n, 4) if n else None, "per_task": per_task, "details": details, "isolation": isolation}
+    result["benchmark"] = benchmark
+    io.write_json(out, result)
+    headline = result.get("pass@1_plus", result.get("pass@1"))
+    log.info("%s: pass@1 %s over %d tasks", benchmark, headline, result["tasks"])
+    return result
+
+
+def report(*, scores: dict[str, dict[str, str]], training_log: str | None, out_json: str, out_csv: str, out_png: str,
+           log_file: str | None = None) -> list[dict]:
+    """``scores[benchmark][model]`` → path of a score file."""
+    logs.setup(log_file)
+    training = io.read_json(training_log) if training_log else {}
+    rows = []
+    for benchmark, by_model in scores.items():
+        for model, path in by_model.items():
+            s = io.read_json(path)
+            row = {"benchmark": benchmark, "model": model, "tasks": s["tasks"]}
+            if benchmark in PLUS:
+                row.update({"pass@1": s["pass@1_base"], "pass@1_plus": s["pass@1_plus"], "excluded": ",".join(s.get("excluded", {}))})
+            else:
+                row.update({"pass@1": s["pass@1"], "pass@1_plus": None, "excluded": ""})
+            row["note"] = f"untrained: {training.get('reason')}" if model == "tuned" and training.get("status") == "untrained" else ""
+            rows.append(row)
+    io.write_json(out_json, {"scores": rows, "training": {k: v for k, v in training.items() if k != "log_history"}})
+    buffer = _io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=["benchmark", "model", "tasks", "pass@1", "pass@1_plus", "excluded", "note"])
+    writer.writeheader()
+    writer.writerows(rows)
+    io.write_text(out_csv, buffer.getvalue())
+    _chart(rows, out_png)
+    log.info("scores:\n%s", buffer.getvalue())
+    return rows
+
+
+NAMES = {"humanevalplus": ("HumanEval", "HumanEval+"), "mbppplus": ("MBPP", "MBPP+"), "livecodebench": ("LiveCodeBench", None), "ds1000": ("DS-1000", None)}
+
+
+def _chart(rows: list[dict], path: str) -> None:
+    """Grouped bars: one group per metric (HumanEval, HumanEval+, …), one bar per model."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    metrics = []  # (label, benchmark, key)
+    for benchmark in dict.fromkeys(r["benchmark"] for r in rows):
+        base_name, plus_name = NAMES.get(benchmark, (benchmark, None))
+        metrics.append((base_name, benchmark, "pass@1"))
+        if plus_name:
+            metrics.append((plus_name, benchmark, "pass@1_plus"))
+    models = list(dict.fromkeys(r["model"] for r in rows))
+    value = {(r["benchmark"], r["model"]): r for r in rows}
+    fig, ax = plt.subplots(figsize=(max(5.0, 1.5 * len(metrics)), 3.8))
+    width = 0.8 / max(1, len(models))
+    for k, model in enumerate(models):
+        heights = [100 * (value.get((b, model), {}).get(key) or 0.0) for _, b, key in metrics]
+        bars = ax.bar([i + k * width for i in range(len(metrics))], heights, width, label=model)
+        ax.bar_label(bars, fmt="%.1f", fontsize=8)
+    ax.set_xticks([i + width * (len(models) - 1) / 2 for i in range(len(metrics))], [m[0] for m in metrics])
+    ax.set_ylabel("pass@1 (%)")
+    ax.set_title("Base vs tuned model, greedy pass@1")
+    ax.legend()
+    fig.tight_layout()
+    with io.atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=120)
+    plt.close(fig)

@@ -1,0 +1,156 @@
+"""I→R: the model answers each instruction with reasoning, an implementation, an explanation and
+tests — n samples per instruction (default 10, temperature 0.7, 1-shot from the bank).
+
+Each sample is split into the code of its Implementation and Tests sections; the program the
+sandbox runs is the implementation followed by the tests. A sample is rejected, per reason, when
+it is ``truncated`` (hit max_new_tokens), ``empty``, has ``no_code`` or ``no_tests`` (no tests
+section, or no assert in it), its program does not parse (``syntax_error``), or it repeats the
+few-shot example's implementation (``echoed_fewshot``).
+"""
+
+from __future__ import annotations
+
+import ast
+import logging
+import re
+from dataclasses import dataclass
+
+from codealign import cli, logs
+from codealign.generation.backend import Completion, Request, Sampling
+from codealign.generation.prompts import choose, load_bank, response_prompt
+from codealign.records import Response, content_id, schema
+from codealign.selfalign import llmstage
+
+log = logging.getLogger("codealign.selfalign.respond")
+
+RESPONSE_START = "## Reasoning\n"  # the prompt ends with it; the model continues from there
+_HEADER = re.compile(r"^##\s*(Reasoning|Implementation|Explanation|Tests)\s*$", re.M | re.I)
+_BLOCK = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)```", re.S)
+
+
+@dataclass(frozen=True)
+class Parsed:
+    response: str
+    implementation: str
+    tests: str
+    n_asserts: int
+
+
+def split(text: str) -> Parsed | str:
+    """The parsed response, or the reason it cannot be used."""
+    full = RESPONSE_START + text
+    if not text.strip():
+        return "empty"
+    headers = {m.group(1).lower(): m for m in _HEADER.finditer(full)}
+    blocks = list(_BLOCK.finditer(full))
+    if not blocks:
+        return "no_code"
+
+    def first_block_after(name):
+        header = headers.get(name)
+        if header is None:
+            return None
+        return next((b for b in blocks if b.start() > header.end()), None)
+
+    impl = first_block_after("implementation") or blocks[0]
+    tests = first_block_after("tests")
+    if tests is None or tests is impl:
+        tests = next((b for b in blocks if b.start() > impl.end() and "assert" in b.group(1)), None)
+    if tests is None:
+        return "no_tests"
+    try:
+        tree = ast.parse(tests.group(1))
+    except SyntaxError:
+        return "syntax_error"
+    n_asserts = sum(isinstance(node, ast.Assert) for node in ast.walk(tree))
+    if n_asserts == 0:
+        return "no_tests"
+    program = impl.group(1) + "\n\n" + tests.group(1)
+    try:
+        compile(program, "program.py", "exec")
+    except (SyntaxError, ValueError):
+        return "syntax_error"
+    return Parsed(full[: tests.end()].rstrip() + "\n", impl.group(1).rstrip() + "\n", tests.group(1).rstrip() + "\n", n_asserts)
+
+
+def reason_for(c: Completion, examples) -> str | Parsed:
+    if c.finish_reason == "length":
+        return "truncated"
+    parsed = split(c.text)
+    if isinstance(parsed, str):
+        return parsed
+    if " ".join(parsed.implementation.split()) in {" ".join(e.implementation.split()) for e in examples}:
+        return "echoed_fewshot"
+    return parsed
+
+
+def run_shard(*, instructions_path: str, shard: int, n_shards: int, cfg: dict, generation: dict, models: dict, base_seed: int,
+              out: str, rejected: str, stats_path: str, cache_path: str, threads: int = 1, log_file: str | None = None) -> None:
+    logs.setup(log_file)
+    bank = load_bank(cfg["fewshot_bank"])
+    spec = llmstage.backend_spec(cfg, generation, models, threads)
+    fs = cfg["fewshot"]
+    from codealign import io
+
+    items = io.read_rows(instructions_path)
+    index_of = {it["instruction_id"]: i for i, it in enumerate(items)}
+
+    def examples(index):
+        return choose(bank, cfg["k"], index, base_seed, fs["selection"], fs["groups"])[0]
+
+    def build(item, index):
+        sampling = Sampling(temperature=cfg["temperature"], top_p=cfg["top_p"], max_new_tokens=cfg["max_new_tokens"],
+                            stop=("\n### ",), n=cfg["n"], seed=base_seed + index)
+        return [Request(response_prompt(item["instruction"], examples(index)), sampling)]
+
+    def parse(item, results):
+        shots = examples(index_of[item["instruction_id"]])
+        records, rejects = [], []
+        for sample, c in enumerate(results[0]):
+            parsed = reason_for(c, shots)
+            if isinstance(parsed, str):
+                rejects.append((sample, parsed, c.text))
+                continue
+            records.append(
+                Response(
+                    response_id=content_id(item["instruction_id"], str(sample)),
+                    instruction_id=item["instruction_id"],
+                    seed_id=item["seed_id"],
+                    sample=sample,
+                    instruction=item["instruction"],
+                    response=parsed.response,
+                    implementation=parsed.implementation,
+                    tests=parsed.tests,
+                    n_asserts=parsed.n_asserts,
+                    completion_tokens=c.completion_tokens,
+                    model=spec.model_fingerprint,
+                ).__dict__
+            )
+        return records, rejects
+
+    outcome = llmstage.run_shard(
+        stage="responses", items=items, item_id=lambda it: it["instruction_id"], shard=shard, n_shards=n_shards,
+        build=build, parse=parse, spec=spec, cache_path=cache_path, unit_in="samples", unit_out="samples",
+        samples_per_item=cfg["n"], group=(lambda i: i % fs["groups"]) if fs["selection"] == "grouped" else None,
+    )
+    llmstage.write_shard(outcome, schema(Response), out=out, rejected=rejected, stats_path=stats_path)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = cli.parser("I→R: sample responses with tests for one shard of instructions.")
+    p.add_argument("--instructions", required=True)
+    p.add_argument("--shard", type=int, default=0)
+    p.add_argument("--shards", type=int, default=1)
+    p.add_argument("--out", required=True)
+    p.add_argument("--stats", required=True)
+    p.add_argument("--rejected")
+    p.add_argument("--cache")
+    args = p.parse_args(argv)
+    cfg = cli.full(args)
+    run_shard(instructions_path=args.instructions, shard=args.shard, n_shards=args.shards, cfg=cfg["responses"], generation=cfg["generation"],
+              models=cfg["models"], base_seed=cfg["random_seed"], out=args.out, rejected=args.rejected or args.out + ".rejected.jsonl",
+              stats_path=args.stats, cache_path=args.cache or args.out + ".cache.jsonl", threads=args.threads, log_file=args.log)
+
+
+if __name__ == "__main__":
+    main()

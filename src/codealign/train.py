@@ -1,0 +1,266 @@
+"""Fine-tuning with TRL's SFTTrainer: full, LoRA or QLoRA, loss on the response only.
+
+Every example becomes a prompt–completion pair, the prompt being the instruction in the template
+(default the paper's ``### Instruction`` / ``### Response``) and the completion the response plus
+the end-of-sequence token, so TRL masks the prompt tokens out of the loss.
+
+Hyperparameters come from a named profile (``train.profile``): ``paper`` is the published one
+(full fine-tune, Adafactor, lr 1e-5, 4 epochs, effective batch 64, warmup 0.05, linear schedule,
+max length 1280, no packing); ``cpu-lora`` is the embedded default, a short LoRA run that fits
+two CPU cores. The checkpoint is a normal Hugging Face folder (LoRA adapters merged) with its
+tokenizer and generation config; the training log and a loss curve sit beside it. Intermediate
+checkpoints go to a work folder, so an interrupted training resumes from its last one.
+
+An empty SFT set is not an error to hide: the checkpoint is then the base model, unchanged, and
+the training log says so (``status: untrained``), as does the scores table downstream.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import random
+import shutil
+import time
+from pathlib import Path
+
+from codealign import cli, io, logs
+
+log = logging.getLogger("codealign.train")
+
+INFO = "codealign_training.json"
+
+
+class TrainingUnavailable(RuntimeError):
+    pass
+
+
+def prompt_of(instruction: str, template: dict) -> str:
+    return f"{template['instruction']}{instruction.strip()}\n\n{template['response']}"
+
+
+def mixed_examples(sft_paths: dict[str, str], mix: dict[str, float], seed: int) -> list[dict]:
+    """SFT examples of every recipe with a positive weight; weight w repeats a set ⌊w⌋ times plus a
+    seeded random fraction w − ⌊w⌋ of it."""
+    rng = random.Random(f"{seed}/mix")
+    out = []
+    for recipe, path in sft_paths.items():
+        weight = mix.get(recipe, 0)
+        rows = io.read_rows(path)
+        whole, frac = int(math.floor(weight)), weight - math.floor(weight)
+        out += rows * whole
+        out += rng.sample(rows, round(frac * len(rows))) if frac else []
+    rng.shuffle(out)
+    return out
+
+
+PROFILES = {
+    # SelfCodeAlign / StarCoder2-15B-Instruct: full fine-tune, Adafactor, lr 1e-5, 4 epochs,
+    # batch 64, warmup 0.05, linear decay, sequence length 1280, no packing.
+    "paper": dict(method="full", optimizer="adafactor", learning_rate=1e-5, epochs=4, max_steps=None, per_device_batch=4,
+                  effective_batch=64, warmup_ratio=0.05, scheduler="linear", max_length=1280, packing=False,
+                  lora_r=16, lora_alpha=32, lora_dropout=0.05, save_steps=200, gradient_checkpointing=True),
+    # The embedded default: a short LoRA run that fits two CPU cores in minutes.
+    "cpu-lora": dict(method="lora", optimizer="adamw_torch", learning_rate=2e-4, epochs=3, max_steps=None, per_device_batch=2,
+                     effective_batch=8, warmup_ratio=0.05, scheduler="linear", max_length=768, packing=False,
+                     lora_r=16, lora_alpha=32, lora_dropout=0.05, save_steps=5, gradient_checkpointing=False),
+}
+
+
+def resolve_profile(cfg: dict) -> dict:
+    """The built-in profile of that name, updated by ``train.profiles.<name>``, then ``train.overrides``."""
+    name = cfg["profile"]
+    if name not in PROFILES and name not in cfg["profiles"]:
+        raise ValueError(f"train.profile {name!r} is neither built in ({sorted(PROFILES)}) nor under train.profiles")
+    profile = {**PROFILES.get(name, {}), **cfg["profiles"].get(name, {}), **(cfg.get("overrides") or {})}
+    missing = set(PROFILES["paper"]) - set(profile)
+    if missing:
+        raise ValueError(f"train profile {name!r} lacks {sorted(missing)}")
+    return profile
+
+
+def check_method(method: str) -> None:
+    """QLoRA needs a CUDA GPU (bitsandbytes 4-bit): refuse it clearly anywhere else."""
+    if method == "qlora":
+        import torch
+
+        if not torch.cuda.is_available():
+            raise TrainingUnavailable("train method 'qlora' needs a CUDA GPU (bitsandbytes 4-bit); use 'lora' or 'full' here")
+
+
+def _loss_curve(history: list[dict], path: str, title: str) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    steps = [h["step"] for h in history if "loss" in h]
+    losses = [h["loss"] for h in history if "loss" in h]
+    fig, ax = plt.subplots(figsize=(6, 3.5))
+    if steps:
+        ax.plot(steps, losses, marker="o", markersize=3)
+        ax.set_xlabel("optimizer step")
+        ax.set_ylabel("training loss (response tokens)")
+    else:
+        ax.text(0.5, 0.5, "no training steps", ha="center", va="center", transform=ax.transAxes)
+        ax.set_axis_off()
+    ax.set_title(title)
+    fig.tight_layout()
+    with io.atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=120)
+    plt.close(fig)
+
+
+def _save_base_unchanged(base: str, out_dir: str) -> None:
+    tmp = Path(out_dir + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    shutil.copytree(base, tmp, ignore=shutil.ignore_patterns(".snakemake_timestamp"))
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.replace(tmp, out_dir)
+
+
+def build_trainer(examples: list[dict], *, base_model: str, profile: dict, work_dir: str, template: dict, seed: int, threads: int = 1):
+    """TRL's SFTTrainer on prompt–completion pairs (loss on the completion only)."""
+    import datasets
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
+    from trl import SFTConfig, SFTTrainer
+
+    on_gpu = torch.cuda.is_available()
+    if not on_gpu:
+        torch.set_num_threads(max(1, threads))
+    tokenizer = AutoTokenizer.from_pretrained(base_model)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    dataset = datasets.Dataset.from_list(
+        [{"prompt": prompt_of(e["instruction"], template), "completion": e["response"].rstrip() + "\n"} for e in examples]
+    )
+    per_device = profile["per_device_batch"]
+    devices = max(1, torch.cuda.device_count()) if on_gpu else 1
+    args = SFTConfig(
+        output_dir=work_dir,
+        num_train_epochs=profile["epochs"],
+        max_steps=profile.get("max_steps") or -1,
+        per_device_train_batch_size=per_device,
+        gradient_accumulation_steps=max(1, profile["effective_batch"] // (per_device * devices)),
+        learning_rate=profile["learning_rate"],
+        lr_scheduler_type=profile["scheduler"],
+        warmup_steps=profile["warmup_ratio"],  # transformers 5: a float in [0, 1) is a ratio of the total steps
+        optim=profile["optimizer"],
+        max_length=profile["max_length"],
+        packing=profile["packing"],
+        completion_only_loss=True,
+        gradient_checkpointing=on_gpu and profile.get("gradient_checkpointing", True),  # trl 1.x turns it on by default
+        bf16=on_gpu and torch.cuda.is_bf16_supported(),
+        use_cpu=not on_gpu,
+        logging_steps=1,
+        save_strategy="steps",
+        save_steps=profile["save_steps"],
+        save_total_limit=2,
+        report_to=[],
+        seed=seed,
+        data_seed=seed,
+        dataloader_num_workers=0,
+        dataset_num_proc=1,
+        disable_tqdm=True,
+    )
+    model_kwargs = {"dtype": torch.bfloat16 if on_gpu else torch.float32}
+    peft_config = None
+    if profile["method"] in ("lora", "qlora"):
+        from peft import LoraConfig
+
+        peft_config = LoraConfig(r=profile["lora_r"], lora_alpha=profile["lora_alpha"], lora_dropout=profile["lora_dropout"],
+                                 target_modules="all-linear", task_type="CAUSAL_LM")
+    if profile["method"] == "qlora":
+        from transformers import BitsAndBytesConfig
+
+        model_kwargs["quantization_config"] = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
+    model = AutoModelForCausalLM.from_pretrained(base_model, **model_kwargs)
+
+    class Progress(TrainerCallback):
+        def on_log(self, _args, state, _control, logs=None, **kw):
+            if logs and "loss" in logs:
+                log.info("step %d/%d loss %.4f lr %.2e", state.global_step, state.max_steps, logs["loss"], logs.get("learning_rate", 0))
+
+    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer, peft_config=peft_config, callbacks=[Progress()])
+    return trainer, tokenizer
+
+
+def train(*, sft_paths: dict[str, str], base_model: str, out_dir: str, work_dir: str, log_path: str, curve_path: str,
+          cfg: dict, seed: int, threads: int = 1, log_file: str | None = None) -> dict:
+    logs.setup(log_file)
+    profile = resolve_profile(cfg)
+    method = profile["method"]
+    check_method(method)
+    examples = mixed_examples(sft_paths, cfg["mix"], seed)
+    template = cfg["template"]
+    record = {"profile": cfg["profile"], "hyperparameters": profile, "examples": len(examples), "base_model": base_model,
+              "mix": cfg["mix"], "template": template}
+    if len(examples) < cfg["min_examples"]:
+        reason = f"{len(examples)} SFT examples, fewer than train.min_examples={cfg['min_examples']}"
+        log.warning("not training: %s; the checkpoint is the base model, unchanged", reason)
+        _save_base_unchanged(base_model, out_dir)
+        record.update(status="untrained", reason=reason, log_history=[])
+        Path(out_dir, INFO).write_text(json.dumps(record, indent=2) + "\n")
+        io.write_json(log_path, record)
+        _loss_curve([], curve_path, "not trained: " + reason)
+        return record
+
+    trainer, tokenizer = build_trainer(examples, base_model=base_model, profile=profile, work_dir=work_dir, template=template, seed=seed, threads=threads)
+    resume = any(p.name.startswith("checkpoint-") for p in Path(work_dir).glob("checkpoint-*")) if Path(work_dir).exists() else False
+    if resume:
+        log.info("resuming from the last checkpoint in %s", work_dir)
+    started = time.monotonic()
+    result = trainer.train(resume_from_checkpoint=True if resume else None)
+    seconds = time.monotonic() - started
+    tokens = sum(len(x) for x in trainer.train_dataset["input_ids"]) * profile["epochs"]
+
+    final = trainer.model
+    if method in ("lora", "qlora"):
+        final = final.merge_and_unload()
+    tmp = Path(out_dir + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    final.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    from transformers import GenerationConfig
+
+    generation = GenerationConfig.from_pretrained(base_model) if Path(base_model, "generation_config.json").exists() else final.generation_config
+    generation.save_pretrained(tmp)
+    history = trainer.state.log_history
+    record.update(
+        status="trained",
+        resumed=resume,
+        steps=trainer.state.global_step,
+        train_loss=result.training_loss,
+        train_seconds=round(seconds, 2),
+        train_tokens_per_second=round(tokens / seconds, 1) if seconds else None,
+        log_history=history,
+    )
+    (tmp / INFO).write_text(json.dumps({k: v for k, v in record.items() if k != "log_history"}, indent=2, default=str) + "\n")
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.replace(tmp, out_dir)
+    io.write_json(log_path, record)
+    _loss_curve(history, curve_path, f"{cfg['profile']}: {len(examples)} examples, {record['steps']} steps")
+    shutil.rmtree(work_dir, ignore_errors=True)  # the checkpoint is final; intermediate ones are no longer needed
+    log.info("trained %d steps on %d examples in %.0fs; checkpoint at %s", record["steps"], len(examples), seconds, out_dir)
+    return record
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = cli.parser("Fine-tune the base model on SFT sets with TRL.")
+    p.add_argument("--sft", action="append", required=True, help="recipe=path/to/dataset.parquet (repeatable)")
+    p.add_argument("--base-model", required=True)
+    p.add_argument("--out", required=True)
+    p.add_argument("--work", help="intermediate checkpoints (default: <out>.work)")
+    p.add_argument("--log-json", required=True)
+    p.add_argument("--curve", required=True)
+    args = p.parse_args(argv)
+    cfg = cli.full(args)
+    train(sft_paths=dict(s.split("=", 1) for s in args.sft), base_model=args.base_model, out_dir=args.out, work_dir=args.work or args.out + ".work",
+          log_path=args.log_json, curve_path=args.curve, cfg=cfg["train"], seed=cfg["random_seed"], threads=args.threads, log_file=args.log)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,130 @@
+# The WaveCoder / CodeOcean recipe: raw code (function + comment) → embeddings → KCenterGreedy
+# coreset → generator–discriminator shards (four tasks, growing example pools) → SFT set.
+
+
+rule codeocean_raw:
+    output:
+        raw="results/{experiment}/codeocean/raw.parquet",
+        stats="results/{experiment}/codeocean/raw.stats.json",
+    params:
+        cfg=section("codeocean.corpus"),
+        code=code_version("codealign.codeocean.rawcode"),
+    conda:
+        "../envs/codealign.yaml"
+    log:
+        "results/{experiment}/logs/codeocean/raw.log",
+    script:
+        "../scripts/codeocean_raw.py"
+
+
+rule codeocean_embed:
+    input:
+        raw=upstream("codeocean_raw", "results/{experiment}/codeocean/raw.parquet"),
+    output:
+        embeddings="results/{experiment}/codeocean/embeddings.npy",
+        stats="results/{experiment}/codeocean/embeddings.stats.json",
+    params:
+        cfg=section("codeocean.coreset"),
+        code=code_version("codealign.codeocean.coreset"),
+    threads: 2
+    resources:
+        gpu=1,
+    conda:
+        "../envs/generate.yaml"
+    log:
+        "results/{experiment}/logs/codeocean/embed.log",
+    benchmark:
+        "results/{experiment}/benchmarks/codeocean/embed.tsv"
+    script:
+        "../scripts/codeocean_embed.py"
+
+
+rule codeocean_coreset:
+    input:
+        raw=upstream("codeocean_raw", "results/{experiment}/codeocean/raw.parquet"),
+        embeddings=upstream("codeocean_embed", "results/{experiment}/codeocean/embeddings.npy"),
+    output:
+        coreset="results/{experiment}/codeocean/coreset.parquet",
+        stats="results/{experiment}/codeocean/coreset.stats.json",
+    params:
+        cfg=section("codeocean.coreset"),
+        random_seed=section("random_seed"),
+        code=code_version("codealign.codeocean.coreset"),
+    conda:
+        "../envs/codealign.yaml"
+    log:
+        "results/{experiment}/logs/codeocean/coreset.log",
+    benchmark:
+        "results/{experiment}/benchmarks/codeocean/coreset.tsv"
+    script:
+        "../scripts/codeocean_coreset.py"
+
+
+rule codeocean_generate:
+    input:
+        raw=upstream("codeocean_raw", "results/{experiment}/codeocean/raw.parquet"),
+        coreset=upstream("codeocean_coreset", "results/{experiment}/codeocean/coreset.parquet"),
+        model=model_input("codeocean.generate"),
+    output:
+        judged="results/{experiment}/codeocean/items/shard-{shard}.parquet",
+        rejected="results/{experiment}/codeocean/items/shard-{shard}.rejected.jsonl",
+        stats="results/{experiment}/codeocean/items/shard-{shard}.stats.json",
+    params:
+        cfg=section("codeocean"),
+        execution=section("execution"),
+        generation=section("generation"),
+        models=section("models"),
+        random_seed=section("random_seed"),
+        shards=n_shards("codeocean"),
+        cache="results/{experiment}/codeocean/items/cache/shard-{shard}.jsonl",
+        code=code_version("codealign.codeocean.generate"),
+    threads: 8
+    resources:
+        gpu=1,
+    conda:
+        "../envs/generate.yaml"
+    log:
+        "results/{experiment}/logs/codeocean/generate/shard-{shard}.log",
+    benchmark:
+        "results/{experiment}/benchmarks/codeocean/generate/shard-{shard}.tsv"
+    script:
+        "../scripts/codeocean_generate.py"
+
+
+rule codeocean_gather:
+    input:
+        shard_paths("codeocean", "results/{experiment}/codeocean/items/shard-{shard}.parquet"),
+        shard_paths("codeocean", "results/{experiment}/codeocean/items/shard-{shard}.stats.json"),
+    output:
+        judged="results/{experiment}/codeocean/items.parquet",
+        stats="results/{experiment}/codeocean/items.stats.json",
+    params:
+        code=code_version("codealign.codeocean.generate"),
+    conda:
+        "../envs/codealign.yaml"
+    log:
+        "results/{experiment}/logs/codeocean/gather.log",
+    script:
+        "../scripts/codeocean_gather.py"
+
+
+rule codeocean_sft:
+    input:
+        judged=upstream("codeocean_gather", "results/{experiment}/codeocean/items.parquet"),
+        judged_stats=upstream("codeocean_gather", "results/{experiment}/codeocean/items.stats.json"),
+    output:
+        dataset="results/{experiment}/codeocean/sft/dataset.parquet",
+        jsonl="results/{experiment}/codeocean/sft/dataset.jsonl",
+        card="results/{experiment}/codeocean/sft/README.md",
+        stats="results/{experiment}/codeocean/sft/stats.json",
+    params:
+        decontamination=section("seeds.decontamination"),
+        benchmarks=section("benchmarks"),
+        provenance=codeocean_provenance,
+        code=code_version("codealign.codeocean.sft"),
+    conda:
+        "../envs/codealign.yaml"
+    log:
+        "results/{experiment}/logs/codeocean/sft.log",
+    script:
+        "../scripts/codeocean_sft.py"

@@ -1,0 +1,1 @@
+"""The WaveCoder / CodeOcean recipe: raw code → coreset → generator–discriminator → SFT set."""

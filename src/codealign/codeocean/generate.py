@@ -1,0 +1,303 @@
+"""CodeOcean generator–discriminator: one shard of coreset items through both models, batch by batch.
+
+Per item (in coreset rank order; the item's position seeds every random choice):
+
+1. a task is drawn from ``codeocean.generate.tasks`` (weights); code translation needs a target
+   language (``translation`` pairs), code repair a bug that :func:`tasks.inject_bug` can plant —
+   an item that can do neither falls back to the other tasks;
+2. the **generator** writes instruction and solution, shown ``k`` bank examples of the task and
+   the latest ``pool_examples`` accepted items of that task;
+3. the **discriminator** answers the task's checklist, one yes/no question per request, shown the
+   latest accepted (good) and rejected (bad) items of the task with their answers — the bank's
+   until the pools have some; the item is accepted when every answer is Yes (``min_yes``);
+4. accepted and rejected items join bounded good/bad pools (``pool_size`` per task), so later
+   batches see them as examples. Pools grow only between batches, in item order, so a shard's
+   output depends only on its items and the cached completions — a killed shard resumes from
+   the request cache and comes out identical;
+5. code solutions in Python are run in the sandbox as written (``executes``): an extra signal,
+   recorded but not used to accept.
+
+Generation and discrimination interleave batch by batch because each batch's prompts depend on
+the verdicts of the batches before it, so they are one job per shard rather than two stages.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from collections import Counter, deque
+from dataclasses import replace
+
+from codealign import cli, io, logs
+from codealign.codeocean import tasks
+from codealign.codeocean.tasks import CHECKLIST, CODE_TASKS, Item
+from codealign.generation import runner
+from codealign.generation.backend import Backend, BackendSpec, Request, Sampling
+from codealign.records import Rejected, TaskItem, content_id, schema, to_row
+from codealign.selfalign.llmstage import GENERATION_SUMS, backend_spec, shard_bounds
+from codealign.stats import Stats
+
+log = logging.getLogger("codealign.codeocean.generate")
+
+
+class LazyBackend:
+    """A backend built on first use and shared by every request list of a shard (one model load)."""
+
+    def __init__(self, spec: BackendSpec):
+        self.spec = spec
+        self._backend: Backend | None = None
+
+    def _get(self) -> Backend:
+        if self._backend is None:
+            self.spec.check()
+            self._backend = self.spec.build()
+        return self._backend
+
+    def chunk_size(self, sampling: Sampling) -> int:
+        return self._get().chunk_size(sampling)
+
+    def generate(self, requests: list[Request]) -> list:
+        return self._get().generate(requests)
+
+    def close(self) -> None:
+        if self._backend is not None:
+            self._backend.close()
+            self._backend = None
+
+
+def plan(raw: dict, index: int, cfg: dict, base_seed: int) -> Item:
+    """The task of one raw item and everything we fill in for it."""
+    rng = random.Random(f"{base_seed}/codeocean/{index}")
+    weights = {t: w for t, w in cfg["tasks"].items() if w > 0}
+    targets = [b for a, b in cfg["translation"] if a == raw["language"]]
+    while weights:
+        names = sorted(weights)
+        task = rng.choices(names, [weights[t] for t in names])[0]
+        base = Item(raw["raw_id"], task, raw["language"], raw["language"], raw["code"].rstrip("\n"))
+        if task == "code summarization":
+            return base
+        if task == "code generation":
+            signature = raw["code"].strip().split("\n")[0].rstrip("{ :").strip() + (":" if raw["language"] == "python" else "")
+            comment = raw["comment"].strip()
+            return replace(base, information=signature, reference=f"{_comment(comment, raw['language'])}\n{raw['code'].rstrip()}")
+        if task == "code translation" and targets:
+            return replace(base, target_language=rng.choice(sorted(targets)))
+        if task == "code repair":
+            planted = tasks.inject_bug(raw["code"].rstrip("\n") + "\n", raw["language"], rng)
+            if planted:
+                return replace(base, information=planted[0].rstrip("\n"), bug=planted[1], reference=raw["code"].rstrip("\n"))
+        del weights[task]
+    raise ValueError(f"no configured task applies to raw item {raw['raw_id']} ({raw['language']})")
+
+
+def _comment(comment: str, language: str) -> str:
+    if language == "python":
+        return "\n".join("# " + line if line else "#" for line in comment.splitlines())
+    return "\n".join("// " + line if line else "//" for line in comment.splitlines())
+
+
+class Pools:
+    """Bounded per-task pools of accepted (good) and rejected (bad) items, seeded by the bank."""
+
+    def __init__(self, bank_good: list[Item], bank_bad: list[Item], size: int):
+        self.bank_good, self.bank_bad = bank_good, bank_bad
+        self.good: dict[str, deque] = {t: deque(maxlen=size) for t in tasks.TASKS}
+        self.bad: dict[str, deque] = {t: deque(maxlen=size) for t in tasks.TASKS}
+
+    def generator_examples(self, item: Item, k: int, pool_examples: int) -> list[Item]:
+        bank = [e for e in self.bank_good if e.task == item.task]
+        bank.sort(key=lambda e: (e.language != item.language, e.target_language != item.target_language, e.id))
+        pool = list(self.good[item.task])[-pool_examples:] if pool_examples else []
+        return bank[:k] + pool
+
+    def discriminator_examples(self, item: Item, k_good: int, k_bad: int) -> list[Item]:
+        def latest(pool: deque, bank: list[Item], k: int) -> list[Item]:
+            """The pool's latest k, topped up from the bank (examples in the item's language last)."""
+            if not k:
+                return []
+            seed = sorted((e for e in bank if e.task == item.task), key=lambda e: (e.language == item.language, e.id))
+            return (seed + list(pool))[-k:]
+
+        good = latest(self.good[item.task], self.bank_good, k_good)
+        bad = latest(self.bad[item.task], self.bank_bad, k_bad)
+        mixed = []
+        for i in range(max(len(good), len(bad))):  # alternate, a rejection first
+            mixed += bad[i : i + 1] + good[i : i + 1]
+        return mixed
+
+    def add(self, item: Item, accepted: bool) -> None:
+        (self.good if accepted else self.bad)[item.task].append(item)
+
+
+def run_shard(*, raw_path: str, coreset_path: str, shard: int, n_shards: int, cfg: dict, execution: dict, generation: dict, models: dict,
+              base_seed: int, out: str, rejected: str, stats_path: str, cache_path: str, threads: int = 1, log_file: str | None = None) -> Stats:
+    logs.setup(log_file)
+    raw = {r["raw_id"]: r for r in io.read_rows(raw_path)}
+    picks = sorted(io.read_rows(coreset_path), key=lambda p: p["rank"])
+    start, end = shard_bounds(len(picks), shard, n_shards)
+    gen_cfg, disc_cfg = cfg["generate"], cfg["discriminate"]
+    gen_spec = backend_spec(gen_cfg, generation, models, threads)
+    disc_spec = backend_spec(disc_cfg, generation, models, threads)
+    gen_backend = LazyBackend(gen_spec)
+    disc_backend = gen_backend if disc_spec == gen_spec else LazyBackend(disc_spec)
+    good, bad = tasks.load_bank(cfg["fewshot_bank"])
+    pools = Pools(good, bad, gen_cfg["pool_size"])
+
+    stats = Stats("codeocean_generate", unit_in="functions", n_in=end - start)
+    totals = dict.fromkeys(GENERATION_SUMS, 0)
+    failed_checks: Counter = Counter()
+    answers_seen: Counter = Counter()
+    planned: Counter = Counter()
+    records: list[dict] = []
+    rejects: list[Rejected] = []
+    gen_sampling = dict(temperature=gen_cfg["temperature"], top_p=gen_cfg["top_p"], max_new_tokens=gen_cfg["max_new_tokens"], stop=tasks.STOP)
+    disc_sampling = Sampling(temperature=0.0, max_new_tokens=disc_cfg["max_new_tokens"], stop=("\n",), seed=base_seed)
+    try:
+        for batch, lo in enumerate(range(start, end, gen_cfg["batch_size"])):
+            indices = range(lo, min(lo + gen_cfg["batch_size"], end))
+            items = [plan(raw[picks[i]["raw_id"]], i, cfg["generate"], base_seed) for i in indices]
+            planned.update(it.task for it in items)
+            shots = [pools.generator_examples(it, gen_cfg["k"], gen_cfg["pool_examples"]) for it in items]
+            requests = [Request(tasks.generator_prompt(it, ex), Sampling(**gen_sampling, seed=base_seed + i)) for it, ex, i in zip(items, shots, indices)]
+            completions, run_stats = runner.run(requests, gen_spec, cache_path, backend=gen_backend)
+            _add(totals, run_stats.to_dict())
+
+            parsed: list[tuple[Item, list[Item]]] = []
+            for it, ex, result in zip(items, shots, completions):
+                outcome = tasks.parse_generation(result[0].text, result[0].finish_reason, it)
+                if isinstance(outcome, str):
+                    stats.drop(outcome)
+                    rejects.append(Rejected(it.raw_id, 0, outcome, result[0].text[:2000]))
+                    continue
+                it.instruction, it.solution = outcome
+                parsed.append((it, ex))
+
+            questions = [(it, key, pools.discriminator_examples(it, disc_cfg["k_good"], disc_cfg["k_bad"]))
+                         for it, _ in parsed for key, _ in CHECKLIST[it.task]]
+            disc_requests = [Request(tasks.discriminator_prompt(it, key, ex), disc_sampling) for it, key, ex in questions]
+            answers, run_stats = runner.run(disc_requests, disc_spec, cache_path, backend=disc_backend) if disc_requests else ([], None)
+            if run_stats:
+                _add(totals, run_stats.to_dict())
+            for (it, key, _), result in zip(questions, answers):
+                verdict, reason = tasks.parse_answer(result[0].text)
+                answers_seen[verdict] += 1
+                it.answers[key] = f"{verdict.capitalize()}. {reason}".strip() if verdict != "undecided" else f"No. (undecided: {reason})"
+                if verdict != "yes":
+                    failed_checks[key] += 1
+
+            for it, ex in parsed:
+                accepted = accepts(it.answers, disc_cfg["min_yes"])
+                it.id = content_id(it.raw_id, it.task, it.instruction, it.solution)
+                pools.add(it, accepted)
+                if not accepted:
+                    stats.drop("rejected_by_discriminator")
+                records.append(_record(it, accepted, [e.id for e in ex], batch))
+            log.info("batch %d: %d items, %d parsed, %d accepted so far", batch, len(items), len(parsed), sum(r["accepted"] for r in records))
+    finally:
+        gen_backend.close()
+        disc_backend.close()
+
+    executed = _execute(records, execution, threads)
+    io.write_rows(out, records, schema(TaskItem))
+    io.write_jsonl(rejected, (to_row(r) for r in rejects))
+    stats.n_out = sum(r["accepted"] for r in records)
+    stats.extra.update(
+        shard=shard, shards=n_shards, items=[start, end], generated=len(records),
+        planned_tasks=dict(sorted(planned.items())),
+        accepted_by_task=dict(sorted(Counter(r["task"] for r in records if r["accepted"]).items())),
+        failed_checks=dict(sorted(failed_checks.items())), answers=dict(sorted(answers_seen.items())),
+        executes=dict(sorted(executed.items())), generation=_rates(totals),
+        backend=gen_spec.kind, model=gen_spec.model_fingerprint, discriminator_model=disc_spec.model_fingerprint,
+    )
+    stats.save(stats_path)
+    log.info(stats.summary())
+    return stats
+
+
+def accepts(answers: dict[str, str], min_yes: float) -> bool:
+    """The overall verdict: at least ``min_yes`` of the checklist answered Yes (undecided counts as No)."""
+    yes = sum(a.startswith("Yes") for a in answers.values())
+    return bool(answers) and yes >= min_yes * len(answers) - 1e-9
+
+
+def _add(totals: dict, part: dict) -> None:
+    for key in GENERATION_SUMS:
+        totals[key] += part.get(key) or 0
+
+
+def _rates(totals: dict) -> dict:
+    seconds = totals["generation_seconds"]
+    return {**totals, "generation_seconds": round(seconds, 2), "tokens_per_second": round(totals["completion_tokens"] / seconds, 2) if seconds else None}
+
+
+def _record(it: Item, accepted: bool, fewshot_ids: list[str], batch: int) -> dict:
+    reasons = "; ".join(f"{k}: {a}" for k, a in it.answers.items() if not a.startswith("Yes"))
+    return to_row(TaskItem(
+        item_id=it.id, raw_id=it.raw_id, task=it.task, language=it.language, target_language=it.target_language,
+        instruction=it.instruction, information=it.information, solution=it.solution, bug=it.bug, reference=it.reference,
+        accepted=accepted, checklist=[f"{k}: {a.split('.')[0].lower()}" for k, a in it.answers.items()], reasons=reasons,
+        executes="not_run", fewshot_ids=fewshot_ids, batch=batch,
+    ))
+
+
+def _execute(records: list[dict], execution: dict, threads: int) -> Counter:
+    """Run the Python code of code-task solutions in the sandbox; fill ``executes``."""
+    runnable = [r for r in records if r["task"] in CODE_TASKS and r["target_language"] == "python"]
+    if runnable:
+        from codealign.sandbox import Sandbox
+        from codealign.selfalign.execute import sandbox_config
+
+        with Sandbox(sandbox_config(execution, threads)) as box:
+            verdicts = box.run([tasks.code_of(r["solution"]) + "\n" for r in runnable])
+        for r, v in zip(runnable, verdicts):
+            r["executes"] = v.status
+    return Counter(r["executes"] for r in records)
+
+
+def run_gather(*, shards: list[str], out: str, stats_path: str, log_file: str | None = None) -> Stats:
+    """Join the shards and add up their counts."""
+    logs.setup(log_file)
+    stats = Stats("codeocean_generate", unit_in="functions")
+    sums: dict[str, Counter] = {k: Counter() for k in ("planned_tasks", "accepted_by_task", "failed_checks", "answers", "executes")}
+    totals = dict.fromkeys(GENERATION_SUMS, 0)
+    generated = 0
+    first = None
+    with io.ParquetShardWriter(out, schema(TaskItem)) as writer:
+        for path in shards:
+            writer.write_table(io.read_table(path))
+            part = io.read_json(path.replace(".parquet", ".stats.json"))
+            first = first or part
+            stats.n_in += part["in"]
+            stats.n_out += part["out"]
+            for reason, n in part["dropped"].items():
+                stats.drop(reason, n)
+            for key, counter in sums.items():
+                counter.update(part[key])
+            _add(totals, part["generation"])
+            generated += part["generated"]
+    stats.extra.update({k: dict(sorted(v.items())) for k, v in sums.items()})
+    stats.extra.update(shards=len(shards), generated=generated, generation=_rates(totals), backend=first and first["backend"], model=first and first["model"],
+                       discriminator_model=first and first["discriminator_model"])
+    stats.save(stats_path)
+    log.info(stats.summary())
+    return stats
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = cli.parser("Run one shard of the CodeOcean generator–discriminator.")
+    p.add_argument("--raw", required=True)
+    p.add_argument("--coreset", required=True)
+    p.add_argument("--shard", type=int, default=0)
+    p.add_argument("--out", required=True)
+    p.add_argument("--rejected", required=True)
+    p.add_argument("--stats", required=True)
+    p.add_argument("--cache")
+    args = p.parse_args(argv)
+    cfg = cli.full(args)
+    run_shard(raw_path=args.raw, coreset_path=args.coreset, shard=args.shard, n_shards=cfg["codeocean"]["shards"], cfg=cfg["codeocean"],
+              execution=cfg["execution"], generation=cfg["generation"], models=cfg["models"], base_seed=cfg["random_seed"], out=args.out,
+              rejected=args.rejected, stats_path=args.stats, cache_path=args.cache or args.out + ".cache.jsonl", threads=args.threads, log_file=args.log)
+
+
+if __name__ == "__main__":
+    main()

@@ -12,6 +12,9 @@ min_version("9.0")
 configfile: os.path.join(workflow.basedir, "config.yaml")
 
 
+report: "report/workflow.rst"
+
+
 include: "rules/common.smk"
 include: "rules/models.smk"
 include: "rules/seeds.smk"
@@ -22,6 +25,7 @@ include: "rules/sft.smk"
 include: "rules/codeocean.smk"
 include: "rules/train.smk"
 include: "rules/eval.smk"
+include: "rules/report.smk"
 
 
 rule all:

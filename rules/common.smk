@@ -101,6 +101,7 @@ def final_targets():
         + final("sft", "results/{experiment}/sft/dataset.parquet")
         + sorted({f"results/{owner(EXPERIMENTS, name, 'codeocean_sft')}/codeocean/sft/dataset.parquet" for name in codeocean})
         + final("eval_report", "results/{experiment}/eval/scores.json")
+        + figure_targets()
     )
 
 
@@ -178,3 +179,50 @@ def codeocean_provenance(wildcards):
     cfg = EXPERIMENTS[wildcards.experiment]
     keys = ("random_seed", "models", "generation", "codeocean", "execution")
     return {"experiment": wildcards.experiment, **{k: cfg[k] for k in keys}}
+
+
+def benchmark_dirs(wildcards):
+    """Param function: per rule, the experiment directories holding its benchmark tables for this experiment."""
+    from codealign.workflow import RULE_STAGES, STAGES
+
+    rules = {stage: (stage,) for stage in STAGES}
+    for rule, stages in RULE_STAGES.items():
+        rules[rule] = stages
+    return {rule: sorted({f"results/{owner(EXPERIMENTS, wildcards.experiment, s)}" for s in stages}) for rule, stages in rules.items()}
+
+
+def ablation_inputs(wildcards):
+    """Every experiment's SFT stats and scores, from the directories that own them."""
+    inputs = {}
+    for name in EXPERIMENTS:
+        inputs[f"{name}__sft"] = f"results/{owner(EXPERIMENTS, name, 'sft')}/sft/stats.json"
+        inputs[f"{name}__scores"] = f"results/{owner(EXPERIMENTS, name, 'eval_report')}/eval/scores.json"
+    return inputs
+
+
+def provenance_inputs(wildcards):
+    """The data an experiment's results rest on and the results themselves: hashed into its provenance."""
+    cfg = EXPERIMENTS[wildcards.experiment]
+    inputs = {f"benchmark_{name}": path for name, path in cfg["benchmarks"].items() if path and not path.startswith("package:")}
+    inputs["sft"] = upstream("sft", "results/{experiment}/sft/dataset.parquet")(wildcards)
+    inputs["scores"] = upstream("eval_report", "results/{experiment}/eval/scores.json")(wildcards)
+    if cfg["codeocean"]["build"] or cfg["train"]["mix"]["codeocean"] > 0:
+        inputs["codeocean_sft"] = upstream("codeocean_sft", "results/{experiment}/codeocean/sft/dataset.parquet")(wildcards)
+    return inputs
+
+
+def provenance_models(wildcards):
+    """Param function: name -> local folder of every model the experiment used (the tuned checkpoint included)."""
+    cfg = EXPERIMENTS[wildcards.experiment]
+    return {name: model_folder(wildcards.experiment, name) for name in sorted(set(cfg["models"]) | {"tuned"})}
+
+
+def figure_targets():
+    """Every figure and provenance record of every experiment (shared outputs once)."""
+    targets = final("figures_selfalign", "results/{experiment}/figures/funnel.png")
+    targets += sorted({f"results/{owner(EXPERIMENTS, name, 'codeocean_gather')}/figures/codeocean.png"
+                       for name, cfg in EXPERIMENTS.items() if cfg["codeocean"]["build"]})
+    targets += [f"results/{name}/provenance.json" for name in EXPERIMENTS]
+    if len(EXPERIMENTS) > 1:
+        targets.append("results/figures/ablations.png")
+    return targets

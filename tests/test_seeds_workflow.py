@@ -167,3 +167,15 @@ def test_missing_corpus_path_fails_at_start(seeded, tmp_path):
     wf, _, _ = seeded
     proc = wf.run(config=wf.write_config(overlay(tmp_path / "nowhere")), check=False)
     assert proc.returncode != 0 and "seeds.corpus.sources[0].paths[0]: no file matches" in proc.stderr
+
+
+def test_changing_one_experiment_reruns_only_that_experiments_files(seeded):
+    wf, _, corpus_dir = seeded
+    cfg = overlay(corpus_dir)
+    cfg["experiments"] = {"default": {}, "strict-dedup": {"seeds": {"dedup": {"threshold": 0.9}}}}
+    wf.run(FUNNEL, "results/strict-dedup/seeds/funnel.json", config=wf.write_config(cfg))
+    cfg["experiments"]["strict-dedup"]["seeds"]["dedup"]["threshold"] = 0.8
+    proc = wf.run(FUNNEL, "results/strict-dedup/seeds/funnel.json", "--dry-run", config=wf.write_config(cfg))
+    outputs = [o for line in re.findall(r"^\s*output: (.+)$", proc.stdout, re.M) for o in line.split(", ")]
+    assert outputs and all(o.startswith("results/strict-dedup/seeds/") for o in outputs), outputs
+    assert "results/strict-dedup/seeds/dedup.parquet" in outputs

@@ -19,7 +19,9 @@ def test_code_versions_differ_between_stages():
 
 
 def rule_graph(wf: Workflow) -> dict[str, set[str]]:
-    proc = wf.run("--rulegraph", config=wf.write_config(base_overlay()))
+    # two experiments, so that the cross-experiment figure is in the graph too
+    overlay = {**base_overlay(), "experiments": {"default": {}, "select-random": {"selection": {"mode": "random"}}}}
+    proc = wf.run("--rulegraph", config=wf.write_config(overlay))
     names = dict(re.findall(r'^\s*(\d+)\[label = "(\w+)"', proc.stdout, re.M))
     upstream: dict[str, set[str]] = {name: set() for name in names.values()}
     for src, dst in re.findall(r"^\s*(\d+) -> (\d+)", proc.stdout, re.M):

@@ -135,6 +135,12 @@ STAGES: dict[str, Stage] = {
     "eval_score_base": Stage(("execution",), ("eval_base",)),
     "eval_score_tuned": Stage(("execution",), ("eval_tuned",)),
     "eval_report": Stage((), ("eval_score_base", "eval_score_tuned", "train")),
+    "figures_selfalign": Stage((), ("seeds_extract", "seeds_judge_gather", "instruct_instructions_gather", "responses_gather",
+                                    "execution_gather", "sft", "eval_report")),
+    "figures_codeocean": Stage((), ("codeocean_gather",)),
+    "figures_ablations": Stage((), ("sft", "eval_report")),
+    # per experiment by construction (it records the experiment's whole config), never shared
+    "provenance": Stage(("experiments",), ("sft", "eval_report", "codeocean_sft")),
 }
 
 # Rules whose outputs belong to different stages depending on a wildcard (the model evaluated).

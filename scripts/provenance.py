@@ -1,0 +1,16 @@
+"""Rule provenance → codealign.report.write_provenance."""
+
+import os
+
+from codealign import report
+
+report.write_provenance(
+    snakemake.output[0],
+    log_file=snakemake.log[0],
+    experiment=snakemake.wildcards.experiment,
+    config=snakemake.params.config,
+    basedir=snakemake.scriptdir,
+    workdir=os.getcwd(),
+    model_paths=snakemake.params.models,
+    inputs=dict(snakemake.input.items()),
+)

@@ -34,7 +34,7 @@ rule codeocean_embed:
     log:
         "results/{experiment}/logs/codeocean/embed.log",
     benchmark:
-        "results/{experiment}/benchmarks/codeocean/embed.tsv"
+        "results/{experiment}/benchmarks/codeocean_embed.tsv"
     script:
         "../scripts/codeocean_embed.py"
 
@@ -55,7 +55,7 @@ rule codeocean_coreset:
     log:
         "results/{experiment}/logs/codeocean/coreset.log",
     benchmark:
-        "results/{experiment}/benchmarks/codeocean/coreset.tsv"
+        "results/{experiment}/benchmarks/codeocean_coreset.tsv"
     script:
         "../scripts/codeocean_coreset.py"
 
@@ -86,7 +86,7 @@ rule codeocean_generate:
     log:
         "results/{experiment}/logs/codeocean/generate/shard-{shard}.log",
     benchmark:
-        "results/{experiment}/benchmarks/codeocean/generate/shard-{shard}.tsv"
+        "results/{experiment}/benchmarks/codeocean_generate/shard-{shard}.tsv"
     script:
         "../scripts/codeocean_generate.py"
 

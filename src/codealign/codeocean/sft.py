@@ -12,11 +12,9 @@ import json
 import logging
 from collections import Counter
 
-import yaml
-
-from codealign import cli, io, logs
+from codealign import cli, datacard, io, logs
 from codealign.codeocean.tasks import FENCE
-from codealign.records import SFTExample, content_id, docs, schema, to_row
+from codealign.records import SFTExample, content_id, schema, to_row
 from codealign.seeds.decontaminate import build as build_decontaminator
 from codealign.stats import Stats
 
@@ -78,20 +76,12 @@ def run(*, items_path: str, items_stats: str, out: str, jsonl: str, card: str, s
 
 def dataset_card(stats: Stats, provenance: dict) -> str:
     d = stats.to_dict()
-    drops = "\n".join(f"| {reason} | {n} |" for reason, n in d["dropped"].items()) or "| (none) | 0 |"
-    columns = "\n".join(f"| `{name}` | {doc} |" for name, doc in docs(SFTExample).items())
-    front = {"configs": [{"config_name": "default", "data_files": [{"split": "train", "path": "dataset.parquet"}]}],
-             "task_categories": ["text-generation"], "tags": ["code", "wavecoder", "codeocean", "codealign"]}
-    return (
-        "---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n\n"
-        f"# codealign CodeOcean set — experiment `{provenance.get('experiment', '?')}`\n\n"
-        "Instruction data for four code tasks (summarization, generation, translation, repair) written by an LLM\n"
-        "generator from a KCenterGreedy coreset of real code and kept by an LLM discriminator's checklist.\n\n"
-        f"## Counts\n\n- examples: **{d['out']}** from {d['in']} generated items\n- by task: {json.dumps(d['by_task'])}\n"
-        f"- sandbox verdicts of Python solutions (`verdict`): {json.dumps(d['executes'])}\n\n"
-        "| dropped because | items |\n|---|---|\n" + drops + "\n\n"
-        "## Columns\n\n| column | meaning |\n|---|---|\n" + columns + "\n\n"
-        "## The config that made it\n\n```yaml\n" + yaml.safe_dump(provenance, sort_keys=True) + "```\n"
+    return datacard.render(
+        title="codealign CodeOcean set", tags=["wavecoder", "codeocean"], unit="items", stats=stats, provenance=provenance,
+        description="Instruction data for four code tasks (summarization, generation, translation, repair) written by an LLM\n"
+                    "generator from a KCenterGreedy coreset of real code and kept by an LLM discriminator's checklist.",
+        counts=[f"examples: **{d['out']}** from {d['in']} generated items", f"by task: {json.dumps(d['by_task'])}",
+                f"sandbox verdicts of Python solutions (`verdict`): {json.dumps(d['executes'])}"],
     )
 
 

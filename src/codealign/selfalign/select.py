@@ -21,10 +21,8 @@ import logging
 import random
 from collections import Counter, defaultdict
 
-import yaml
-
-from codealign import cli, dedup, io, logs
-from codealign.records import SFTExample, content_id, docs, schema, to_row
+from codealign import cli, datacard, dedup, io, logs
+from codealign.records import SFTExample, content_id, schema, to_row
 from codealign.seeds.decontaminate import build as build_decontaminator
 from codealign.stats import Stats
 
@@ -163,26 +161,14 @@ def run(*, instructions_path: str, responses_paths: list[str], executions_paths:
 def dataset_card(stats: Stats, examples: list[SFTExample], provenance: dict) -> str:
     """A Hugging Face dataset card (README.md) for the SFT set."""
     d = stats.to_dict()
-    drops = "\n".join(f"| {reason} | {n} |" for reason, n in d["dropped"].items()) or "| (none) | 0 |"
-    columns = "\n".join(f"| `{name}` | {doc} |" for name, doc in docs(SFTExample).items())
-    front = {
-        "configs": [{"config_name": "default", "data_files": [{"split": "train", "path": "dataset.parquet"}]}],
-        "task_categories": ["text-generation"],
-        "tags": ["code", "self-alignment", "codealign"],
-    }
-    return (
-        "---\n" + yaml.safe_dump(front, sort_keys=False) + "---\n\n"
-        f"# codealign SFT set — experiment `{provenance.get('experiment', '?')}`\n\n"
-        "Instruction–response pairs a base code model wrote for itself (SelfCodeAlign recipe): instructions\n"
-        "from seed functions, responses with tests, kept by executing those tests in a sandbox.\n\n"
-        "```python\nimport datasets\nds = datasets.load_dataset(\"parquet\", data_files=\"dataset.parquet\", split=\"train\")\n```\n\n"
-        f"## Counts\n\n- examples: **{d['out']}** from {d['in']} instructions and {d['responses']} executed responses\n"
-        f"- selection mode: `{d['mode']}`; pass rate of all responses: {d['pass_rate']}\n"
-        f"- verdicts: {json.dumps(d['verdicts'])}\n"
-        f"- by category: {json.dumps(d['by_category'])}; by difficulty: {json.dumps(d['by_difficulty'])}\n\n"
-        "| dropped because | instructions |\n|---|---|\n" + drops + "\n\n"
-        "## Columns\n\n| column | meaning |\n|---|---|\n" + columns + "\n\n"
-        "## The config that made it\n\n```yaml\n" + yaml.safe_dump(provenance, sort_keys=True) + "```\n"
+    return datacard.render(
+        title="codealign SFT set", tags=["self-alignment"], unit="instructions", stats=stats, provenance=provenance,
+        description="Instruction–response pairs a base code model wrote for itself (SelfCodeAlign recipe): instructions\n"
+                    "from seed functions, responses with tests, kept by executing those tests in a sandbox.",
+        counts=[f"examples: **{d['out']}** from {d['in']} instructions and {d['responses']} executed responses",
+                f"selection mode: `{d['mode']}`; pass rate of all responses: {d['pass_rate']}",
+                f"verdicts: {json.dumps(d['verdicts'])}",
+                f"by category: {json.dumps(d['by_category'])}; by difficulty: {json.dumps(d['by_difficulty'])}"],
     )
 
 

@@ -14,7 +14,10 @@ import time
 
 import pytest
 
+import signal
+
 from codealign.sandbox import Limits, Sandbox, SandboxConfig, SandboxUnavailable
+from codealign.sandbox.pool import PREIMPORT, imported_modules, warm_imports
 
 LIMITS = Limits(timeout_s=2.0, memory_mb=512, processes=64, file_size_mb=8, open_files=64)
 TRIVIAL = "def double(x):\n    return 2 * x\n\nassert double(2) == 4\nassert double(0) == 0\nassert double(-3) == -6\n"
@@ -156,7 +159,7 @@ def test_hostile_program_gets_a_contained_verdict(sandbox, name):
     v = run(sandbox, code)
     assert v.status in allowed, (v.status, v.detail, v.stderr_tail[-500:])
     # whatever it did, the next program runs in a clean, working sandbox
-    after = run(sandbox, "import os\nassert os.listdir('.') == []\nassert not [f for f in os.listdir('/tmp') if f != 'codealign-work'] \n" + TRIVIAL)
+    after = run(sandbox, "import os\nassert os.listdir('.') == []\nassert set(os.listdir('/tmp')) <= {os.path.basename(os.getcwd())}\n" + TRIVIAL)
     assert after.status == "pass", (name, after.detail, after.stderr_tail[-300:])
 
 
@@ -225,6 +228,46 @@ def test_a_dead_worker_is_replaced(sandbox):
     assert all("replaced" in v.detail for v in verdicts if v.status == "crash")
     assert run(sandbox, TRIVIAL).status == "pass"
     assert sandbox.workers[0].proc.poll() is None and sandbox.workers[0].started == 2
+
+
+def test_programs_queued_behind_a_dying_worker_run_on_its_replacement():
+    with Sandbox(SandboxConfig(workers=1, isolation="nsjail", limits=LIMITS)) as box:
+        threading.Timer(0.5, os.kill, (box.workers[0].proc.pid, signal.SIGKILL)).start()
+        verdicts = box.run(["import time\ntime.sleep(1.5)\n", TRIVIAL, "assert False", TRIVIAL])
+        assert [v.status for v in verdicts] == ["crash", "pass", "fail", "pass"]
+        assert "replaced" in verdicts[0].detail and box.workers[0].started == 2
+
+
+# --- warm workers: what the programs import is imported once, before the first fork -------------
+
+
+def test_imports_are_found_in_every_form():
+    code = "import numpy as np, os.path\nfrom collections.abc import Iterable\nfrom . import sibling\ndef f():\n    import heapq  # late\n"
+    assert imported_modules(code) == {"numpy", "os.path", "collections.abc", "heapq"}
+
+
+def test_workers_warm_what_enough_programs_import():
+    numeric = ["import numpy as np\nassert np.ones(2).sum() == 2\n"] * 3
+    assert "numpy" in warm_imports(numeric + [TRIVIAL] * 97)  # 3 %
+    assert "numpy" not in warm_imports(numeric[:1] + [TRIVIAL] * 99)  # 1 %
+    assert "antigravity" not in warm_imports(["import antigravity\n"] * 10)  # not on the allow-list
+    assert set(PREIMPORT) <= set(warm_imports([]))
+
+
+def test_a_preimported_module_is_already_loaded_in_the_child():
+    programs = ["import sys\nassert 'numpy' in sys.modules\nimport numpy\nassert numpy.arange(3).sum() == 3\n"] * 4
+    with Sandbox(SandboxConfig(workers=1, isolation="nsjail", limits=LIMITS, preimport=warm_imports(programs))) as box:
+        assert "numpy" in box.describe()["preimported"]
+        assert [v.status for v in box.run(programs)] == ["pass"] * 4
+    with Sandbox(SandboxConfig(workers=1, isolation="nsjail", limits=LIMITS)) as box:
+        assert box.run(programs[:1])[0].status == "fail"  # not warmed: the child imports it itself
+
+
+def test_a_module_that_prints_at_import_cannot_corrupt_the_verdicts():
+    with Sandbox(SandboxConfig(workers=1, isolation="nsjail", limits=LIMITS, preimport=PREIMPORT + ("this",))) as box:
+        assert "this" in box.describe()["preimported"]
+        verdict = box.run(["print('mine')\n" + TRIVIAL])[0]
+        assert verdict.status == "pass" and verdict.stdout_tail == "mine\n"
 
 
 # --- the weakest isolation still gives right verdicts and never runs code as root ------------

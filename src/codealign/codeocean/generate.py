@@ -38,6 +38,8 @@ from codealign.selfalign.llmstage import GENERATION_SUMS, backend_spec, shard_bo
 from codealign.stats import Stats
 
 log = logging.getLogger("codealign.codeocean.generate")
+# The bank shipped with the package that this stage prompts with by default: part of its code version.
+PACKAGE_DATA = ("data/codeocean_fewshot.yaml",)
 
 
 class LazyBackend:
@@ -244,11 +246,11 @@ def _execute(records: list[dict], execution: dict, threads: int) -> Counter:
     """Run the Python code of code-task solutions in the sandbox; fill ``executes``."""
     runnable = [r for r in records if r["task"] in CODE_TASKS and r["target_language"] == "python"]
     if runnable:
-        from codealign.sandbox import Sandbox
-        from codealign.selfalign.execute import sandbox_config
+        from codealign.sandbox import Sandbox, SandboxConfig
 
-        with Sandbox(sandbox_config(execution, threads)) as box:
-            verdicts = box.run([tasks.code_of(r["solution"]) + "\n" for r in runnable])
+        programs = [tasks.code_of(r["solution"]) + "\n" for r in runnable]
+        with Sandbox(SandboxConfig.from_section(execution, threads, programs)) as box:
+            verdicts = box.run(programs)
         for r, v in zip(runnable, verdicts):
             r["executes"] = v.status
     return Counter(r["executes"] for r in records)

@@ -26,7 +26,7 @@ from codealign.evaluate import ds1000, livecodebench, plus
 from codealign.generation import runner
 from codealign.generation.backend import BackendSpec, Request, Sampling
 from codealign.generation.models import fingerprint
-from codealign.sandbox import Limits, Sandbox, SandboxConfig
+from codealign.sandbox import Sandbox, SandboxConfig
 from codealign.selfalign import llmstage
 from codealign.stats import Stats
 
@@ -152,11 +152,7 @@ def score(*, benchmark: str, tasks_path: str, samples_path: str, out: str, execu
         tasks = {task_id(benchmark, t): t for t in _read_tasks(benchmark, tasks_path)}
         build = livecodebench.program if benchmark == "livecodebench" else ds1000.program
         programs = [build(tasks[s["task_id"]], s["solution"]) for s in samples]
-        limits = Limits(timeout_s=execution["timeout_s"], memory_mb=execution["memory_mb"], processes=execution["processes"],
-                        file_size_mb=execution["file_size_mb"], open_files=execution["open_files"])
-        config = SandboxConfig(workers=execution["workers"] or max(1, threads), isolation=execution["isolation"],
-                               python=execution["python"], site_packages=execution["site_packages"], limits=limits)
-        with Sandbox(config) as box:
+        with Sandbox(SandboxConfig.from_section(execution, threads, programs)) as box:
             verdicts = box.run(programs)
             isolation = box.isolation
         per_task = {s["task_id"]: v.status == "pass" for s, v in zip(samples, verdicts)}

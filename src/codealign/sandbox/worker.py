@@ -20,7 +20,9 @@ orphans — and the kernel ignores SIGKILL sent to PID 1 from inside, so a progr
 
 import errno
 import gc
+import io
 import json
+import linecache
 import os
 import resource
 import select
@@ -28,6 +30,7 @@ import shutil
 import signal
 import sys
 import time
+import traceback
 
 STATUS_FD = 3
 TAIL = 4096
@@ -131,6 +134,68 @@ def _limit(kind, value):
             resource.setrlimit(kind, (min(value, hard), hard))
 
 
+def _run_program(code):
+    """Compile and run ``code`` as ``__main__``; an exception it raises propagates."""
+    linecache.cache["program.py"] = (len(code), None, code.splitlines(True), "program.py")  # tracebacks show lines
+    compiled = compile(code, "program.py", "exec")
+    exec(compiled, {"__name__": "__main__", "__file__": "program.py", "__builtins__": __builtins__})
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+
+
+def _report(err):
+    """Write the traceback of an exception the program raised (its own frames only) to stderr;
+    return its type and message for the verdict."""
+    try:
+        tb = err.__traceback__
+        while tb is not None and tb.tb_frame.f_code.co_filename == _run_program.__code__.co_filename:
+            tb = tb.tb_next  # this module's frames are not the program's
+        text = "".join(traceback.format_exception(type(err), err, tb))
+        sys.stderr.write(text[-TAIL:])
+        sys.stderr.flush()
+        return {"type": type(err).__name__, "message": str(err)[:500]}
+    except BaseException:
+        return {"type": "unprintable exception", "message": ""}
+
+
+# One program per outcome the child reports, in the constructs generated code uses most.
+WARM_UP = (
+    "import dataclasses, typing\n"
+    "@dataclasses.dataclass\nclass Point:\n    x: int\n    y: int = 0\n\n"
+    "def norm(points: typing.List[Point], scale: float = 1.0) -> typing.Dict[str, float]:\n"
+    "    \"\"\"Sum of coordinates.\"\"\"\n"
+    "    total = sum(p.x + p.y for p in points)\n"
+    "    squares = [v * v for v in range(3) if v]\n"
+    "    try:\n        ratio = total / len(points)\n    except ZeroDivisionError:\n        ratio = 0.0\n"
+    "    return {f'{k}': v * scale for k, v in sorted({'t': total, 'r': ratio}.items(), key=lambda kv: kv[0])}\n\n"
+    "assert norm([Point(1, 2), Point(3)]) == {'r': 3.0, 't': 6}\n"
+    "assert isinstance(repr(Point(0)), str)\n",
+    "def double(x):\n    return x + 1\n\nassert double(1) == 2\nassert double(3) == 6, 'double(3)'\n",
+    "def pick(d, key):\n    return d[key]\n\npick({}, 'missing')\n",
+    "def broken(:\n    pass\n",
+)
+
+
+def _warm_up():
+    """Run the child's path once per outcome here, in the worker, so that every forked child
+    inherits a warm compiler and traceback machinery: cold, the first compile and the first
+    traceback cost a child several milliseconds, more than the rest of a short program's run."""
+    saved = sys.stdout, sys.stderr
+    sys.stdout = sys.stderr = io.StringIO()
+    try:
+        for code in WARM_UP:
+            try:
+                _run_program(code)
+            except BaseException as err:
+                _report(err)
+    finally:
+        sys.stdout, sys.stderr = saved
+        linecache.cache.pop("program.py", None)
+
+
 def _child(code, limits, status_w, out_w, err_w, workdir, nonce, settings):
     """Runs in the forked child; never returns."""
     write, exit_ = os.write, os._exit
@@ -144,8 +209,7 @@ def _child(code, limits, status_w, out_w, err_w, workdir, nonce, settings):
             os.setgid(gid)
             os.setuid(uid)
         os.chdir(workdir)
-        null = os.open(os.devnull, os.O_RDONLY)
-        os.dup2(null, 0)
+        os.dup2(_DEVNULL[0], 0)
         os.dup2(out_w, 1)
         os.dup2(err_w, 2)
         os.dup2(status_w, STATUS_FD)
@@ -161,33 +225,14 @@ def _child(code, limits, status_w, out_w, err_w, workdir, nonce, settings):
         _limit(resource.RLIMIT_NOFILE, limits["open_files"])
         _limit(resource.RLIMIT_CORE, 0)
         sys.argv = ["program.py"]
-        import linecache
-
-        linecache.cache["program.py"] = (len(code), None, code.splitlines(True), "program.py")  # tracebacks show lines
-        compiled = compile(code, "program.py", "exec")
-        namespace = {"__name__": "__main__", "__file__": "program.py", "__builtins__": __builtins__}
-        exec(compiled, namespace)
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except Exception:
-                pass
+        _run_program(code)
         write(STATUS_FD, b"P" + nonce)
         exit_(0)
     except MemoryError:
         write(STATUS_FD, b"M")
         exit_(1)
     except BaseException as err:  # every exception, SystemExit and KeyboardInterrupt included, is a failure
-        try:
-            import traceback
-
-            tb = err.__traceback__.tb_next if err.__traceback__ is not None else None  # not this frame
-            text = "".join(traceback.format_exception(type(err), err, tb))
-            sys.stderr.write(text[-TAIL:])
-            sys.stderr.flush()
-            detail = {"type": type(err).__name__, "message": str(err)[:500]}
-        except BaseException:
-            detail = {"type": "unprintable exception", "message": ""}
+        detail = _report(err)
         try:
             write(STATUS_FD, b"F" + json.dumps(detail).encode())
         finally:
@@ -262,6 +307,7 @@ def _empty(directory):
 
 
 _RUNS = [0]
+_DEVNULL = [None]  # opened once by main(); every child's stdin
 
 
 def run(request, settings):
@@ -331,11 +377,11 @@ def run(request, settings):
     if pidfd is not None:
         os.close(pidfd)
     _sweep(pid, settings["own_namespace"])
-    _remove(workdir)
-    if settings["own_tmp"]:  # /tmp and /dev/shm are the jail's own: empty them entirely
-        _empty("/tmp")
+    if settings["own_tmp"]:  # /tmp (the work directory's parent) and /dev/shm are the jail's own: empty them
+        _empty(settings["tmp"])
         _empty("/dev/shm")
-        os.makedirs(settings["tmp"], exist_ok=True)
+    else:
+        _remove(workdir)
     return _verdict(bytes(status), nonce, exited, timed_out, duration, bytes(out), bytes(err))
 
 
@@ -373,24 +419,37 @@ def _verdict(status, nonce, wait_status, timed_out, duration, out, err):
 
 def main():
     settings = json.loads(sys.argv[1])
+    # The protocol moves to private descriptors before anything is imported: whatever a module
+    # prints lands in the worker's log (stderr), never in the verdict stream.
+    protocol_in = os.fdopen(os.dup(0), "rb")
+    protocol_out = os.fdopen(os.dup(1), "wb")
+    _DEVNULL[0] = os.open(os.devnull, os.O_RDONLY)
+    os.dup2(_DEVNULL[0], 0)
+    os.dup2(2, 1)
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(var, "1")  # numerical libraries start no thread pools in a worker that forks
     if settings.get("site"):
         sys.path.append(settings["site"])
+    preimported = []
     for name in settings.get("preimport", []):
         try:
             __import__(name)
+            preimported.append(name)
         except Exception:
             pass
     if settings.get("harden_mounts"):
         settings["mounts_left_writable"] = _harden_mounts(settings.get("tmp_mb", 256))
     os.makedirs(settings["tmp"], exist_ok=True)
+    _warm_up()
+    sys.stdout.flush()  # children inherit these buffers: nothing of the worker's may reach their output
+    sys.stderr.flush()
     gc.collect()
     gc.freeze()  # keep the warm heap out of later collections: cheaper, copy-on-write-friendlier forks
-    protocol_in, protocol_out = sys.stdin.buffer, sys.stdout.buffer
     settings["own_namespace"] = os.getpid() == 1
     if not settings["own_namespace"]:
         _become_subreaper()
     hello = {"ready": True, "pid": os.getpid(), "uid": os.getuid(), "python": sys.version.split()[0],
-             "own_namespace": settings["own_namespace"], "mounts_left_writable": settings.get("mounts_left_writable")}
+             "own_namespace": settings["own_namespace"], "mounts_left_writable": settings.get("mounts_left_writable"), "preimported": preimported}
     protocol_out.write(json.dumps(hello).encode() + b"\n")
     protocol_out.flush()
     for line in protocol_in:

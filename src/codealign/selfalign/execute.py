@@ -18,7 +18,7 @@ from dataclasses import asdict
 from codealign import cli, io, logs
 from codealign.cache import JsonlCache
 from codealign.records import Execution, schema
-from codealign.sandbox import Limits, Sandbox, SandboxConfig
+from codealign.sandbox import Sandbox, SandboxConfig
 from codealign.stats import Stats
 
 log = logging.getLogger("codealign.selfalign.execute")
@@ -30,21 +30,14 @@ def program(row: dict) -> str:
     return row["implementation"] + "\n\n" + row["tests"]
 
 
-def sandbox_config(cfg: dict, threads: int) -> SandboxConfig:
-    limits = Limits(timeout_s=cfg["timeout_s"], memory_mb=cfg["memory_mb"], processes=cfg["processes"],
-                    file_size_mb=cfg["file_size_mb"], open_files=cfg["open_files"])
-    return SandboxConfig(workers=cfg["workers"] or max(1, threads), isolation=cfg["isolation"], python=cfg["python"],
-                         site_packages=cfg["site_packages"], limits=limits)
-
-
 def run_shard(*, responses_path: str, out: str, stats_path: str, cache_path: str, cfg: dict, threads: int = 1, log_file: str | None = None) -> Stats:
     logs.setup(log_file)
     rows = io.read_rows(responses_path)
-    config = sandbox_config(cfg, threads)
-    limits_key = json.dumps(asdict(config.limits), sort_keys=True)
+    limits_key = json.dumps(asdict(SandboxConfig.from_section(cfg).limits), sort_keys=True)
     keys = [hashlib.sha256((limits_key + "\0" + program(r)).encode()).hexdigest() for r in rows]
     cache = JsonlCache(cache_path)
     todo = [i for i, k in enumerate(keys) if k not in cache]
+    config = SandboxConfig.from_section(cfg, threads, programs=(program(rows[i]) for i in todo))
     stats = Stats("execution", unit_in="responses", n_in=len(rows))
     sandbox_info: dict = {"isolation": None}
     elapsed = 0.0

@@ -65,6 +65,7 @@ rule codeocean_generate:
         raw=upstream("codeocean_raw", "results/{experiment}/codeocean/raw.parquet"),
         coreset=upstream("codeocean_coreset", "results/{experiment}/codeocean/coreset.parquet"),
         model=model_input("codeocean.generate"),
+        bank=bank_input("codeocean"),
     output:
         judged="results/{experiment}/codeocean/items/shard-{shard}.parquet",
         rejected="results/{experiment}/codeocean/items/shard-{shard}.rejected.jsonl",

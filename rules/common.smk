@@ -70,6 +70,17 @@ def model_input(dotted):
     return inputs
 
 
+def bank_input(dotted):
+    """Input function: the few-shot bank file of the stage `dotted`, when the config names one (the
+    shipped banks are part of the stage's code version)."""
+
+    def inputs(wildcards):
+        bank = cfglib.get(EXPERIMENTS[wildcards.experiment], dotted)["fewshot_bank"]
+        return [bank] if bank else []
+
+    return inputs
+
+
 def shard_paths(dotted, path):
     """Input function: `path` for every shard of the stage `dotted` (its `shards` key) of the job's experiment."""
 

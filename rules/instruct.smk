@@ -6,6 +6,7 @@ rule instruct_concepts:
     input:
         seeds=upstream("seeds_judge_gather", "results/{experiment}/seeds/judged.parquet"),
         model=model_input("instruct"),
+        bank=bank_input("instruct"),
     output:
         concepts="results/{experiment}/instruct/concepts/shard-{shard}.parquet",
         rejected="results/{experiment}/instruct/concepts/shard-{shard}.rejected.jsonl",
@@ -53,6 +54,7 @@ rule instruct_instructions:
     input:
         upstream=instruction_inputs,
         model=model_input("instruct"),
+        bank=bank_input("instruct"),
     output:
         instructions="results/{experiment}/instruct/instructions/shard-{shard}.parquet",
         rejected="results/{experiment}/instruct/instructions/shard-{shard}.rejected.jsonl",

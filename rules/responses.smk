@@ -5,6 +5,7 @@ rule responses:
     input:
         instructions=upstream("instruct_instructions_gather", "results/{experiment}/instruct/instructions.parquet"),
         model=model_input("responses"),
+        bank=bank_input("responses"),
     output:
         responses="results/{experiment}/responses/shard-{shard}.parquet",
         rejected="results/{experiment}/responses/shard-{shard}.rejected.jsonl",

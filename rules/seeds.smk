@@ -100,6 +100,7 @@ rule seeds_judge:
     input:
         seeds=upstream("seeds_decontaminate", "results/{experiment}/seeds/clean.parquet"),
         model=model_input("seeds.judge"),
+        bank=bank_input("seeds.judge"),
     output:
         judgments="results/{experiment}/seeds/judge/shard-{shard}.parquet",
         rejected="results/{experiment}/seeds/judge/shard-{shard}.rejected.jsonl",

@@ -1,10 +1,18 @@
 """Snakemake sees code changes, and the stage table used for experiment sharing matches the DAG."""
 
 import re
+import shutil
+
+import pytest
+import yaml
 
 from codealign import workflow
 
-from conftest import Workflow, base_overlay
+from conftest import REPO, Workflow, base_overlay
+
+# Every stage module a rule hashes into its code version.
+STAGE_MODULES = sorted(set(re.findall(r'code_version\("([\w.]+)"\)', "".join(p.read_text() for p in (REPO / "rules").glob("*.smk")))))
+CACHED = (workflow._module_file, workflow.module_closure, workflow.package_data, workflow.code_version)
 
 
 def test_a_stage_depends_on_the_modules_it_imports_and_no_others():
@@ -16,6 +24,61 @@ def test_a_stage_depends_on_the_modules_it_imports_and_no_others():
 def test_code_versions_differ_between_stages():
     versions = {m: workflow.code_version(m) for m in ("codealign.seeds.dedup", "codealign.seeds.filter", "codealign.seeds.corpus")}
     assert len(set(versions.values())) == 3
+
+
+@pytest.fixture
+def package_copy(tmp_path, monkeypatch):
+    """A copy of the codealign package that code versions are computed from, for editing."""
+    root = tmp_path / "codealign"
+    shutil.copytree(workflow._ROOT, root, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(workflow, "_ROOT", root)
+    for function in CACHED:
+        function.cache_clear()
+    yield root
+    for function in CACHED:
+        function.cache_clear()
+
+
+def stages_rerun_by_editing(root, relative_path):
+    before = {m: workflow.code_version(m) for m in STAGE_MODULES}
+    path = root / relative_path
+    path.write_text(path.read_text() + "\n# an edit\n")
+    for function in CACHED:
+        function.cache_clear()
+    return {m for m in STAGE_MODULES if workflow.code_version(m) != before[m]}
+
+
+def test_the_sandbox_worker_script_versions_the_stages_that_run_programs(package_copy):
+    assert stages_rerun_by_editing(package_copy, "sandbox/worker.py") == {
+        "codealign.selfalign.execute", "codealign.codeocean.generate", "codealign.evaluate.stage"}
+
+
+def test_a_shipped_fewshot_bank_versions_exactly_the_stages_that_prompt_with_it(package_copy):
+    assert stages_rerun_by_editing(package_copy, "data/fewshot.yaml") == {"codealign.selfalign.instruct", "codealign.selfalign.respond"}
+    assert stages_rerun_by_editing(package_copy, "data/judge_fewshot.yaml") == {"codealign.selfalign.judge"}
+    assert stages_rerun_by_editing(package_copy, "data/codeocean_fewshot.yaml") == {"codealign.codeocean.generate"}
+
+
+def test_a_package_data_declaration_naming_a_missing_file_is_an_error(package_copy):
+    module = package_copy / "selfalign/respond.py"
+    module.write_text(module.read_text().replace('PACKAGE_DATA = ("data/fewshot.yaml",)', 'PACKAGE_DATA = ("data/gone.yaml",)'))
+    with pytest.raises(FileNotFoundError, match="data/gone.yaml"):
+        workflow.code_version("codealign.selfalign.respond")
+
+
+def test_a_configured_fewshot_bank_is_an_input_of_the_rules_that_read_it(tmp_path):
+    wf = Workflow(tmp_path)
+    bank = tmp_path / "my-bank.yaml"
+    bank.write_text((REPO / "src/codealign/data/fewshot.yaml").read_text())
+    overlay = {**base_overlay(), "instruct": {"fewshot_bank": str(bank)}}
+    proc = wf.run("--dry-run", config=wf.write_config(overlay))
+    inputs_of: dict[str, list[str]] = {}
+    for rule, inputs in re.findall(r"^rule (\w+):\n\s+input: (.*)$", proc.stdout, re.M):
+        inputs_of.setdefault(rule, []).append(inputs)
+    for rule in ("instruct_concepts", "instruct_instructions"):
+        assert inputs_of[rule] and all(str(bank) in inputs for inputs in inputs_of[rule]), rule
+    for rule in ("seeds_judge", "responses"):
+        assert inputs_of[rule] and not any(str(bank) in inputs for inputs in inputs_of[rule]), rule
 
 
 def rule_graph(wf: Workflow) -> dict[str, set[str]]:

@@ -3,9 +3,11 @@
 Code versions
     Snakemake tracks a rule's ``script:`` file but not the modules that script imports.
     :func:`code_version` hashes the source of a stage module and, transitively, every
-    ``codealign`` module it imports (found statically, without importing anything). Rules pass it
-    as a param, so editing ``codealign/seeds/filters.py`` reruns ``seeds_filter`` and what
-    depends on it — and nothing upstream or beside it.
+    ``codealign`` module it imports (found statically, without importing anything), plus the
+    package files those modules declare they read in a literal ``PACKAGE_DATA`` tuple (the
+    few-shot banks, the sandbox worker script). Rules pass it as a param, so editing
+    ``codealign/seeds/filters.py`` or ``codealign/data/fewshot.yaml`` reruns the stages that use
+    it and what depends on them — and nothing upstream or beside them.
 
 Experiments
     ``config["experiments"]`` names variants of the base config. Each stage reads some config
@@ -83,11 +85,28 @@ def module_closure(module: str) -> tuple[str, ...]:
 
 
 @cache
+def package_data(module: str) -> tuple[str, ...]:
+    """The package files (relative to the codealign package) that ``module`` declares it reads."""
+    path = _module_file(module)
+    for node in ast.parse(path.read_text(), filename=str(path)).body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "PACKAGE_DATA" for t in node.targets):
+            files = ast.literal_eval(node.value)
+            missing = [f for f in files if not (_ROOT / f).is_file()]
+            if missing:
+                raise FileNotFoundError(f"{module}: PACKAGE_DATA names files that do not exist: {missing}")
+            return tuple(files)
+    return ()
+
+
+@cache
 def code_version(*modules: str) -> str:
-    """A short hash of the source of ``modules`` and all codealign modules they import."""
+    """A short hash of the source of ``modules``, all codealign modules they import, and the package
+    data files those modules declare."""
     sha = hashlib.sha256()
     for name in sorted({m for module in modules for m in module_closure(module)}):
         sha.update(name.encode() + b"\0" + _module_file(name).read_bytes() + b"\0")
+        for data in package_data(name):
+            sha.update(data.encode() + b"\0" + (_ROOT / data).read_bytes() + b"\0")
     return sha.hexdigest()[:16]
 
 

@@ -28,6 +28,8 @@ from codealign.records import Concepts, Instruction, content_id, schema
 from codealign.selfalign import llmstage
 
 log = logging.getLogger("codealign.selfalign.instruct")
+# The bank shipped with the package that this stage prompts with by default: part of its code version.
+PACKAGE_DATA = ("data/fewshot.yaml",)
 
 _SPACE = re.compile(r"\s+")
 

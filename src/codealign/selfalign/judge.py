@@ -25,6 +25,8 @@ from codealign.selfalign import llmstage
 from codealign.stats import Stats
 
 log = logging.getLogger("codealign.selfalign.judge")
+# The bank shipped with the package that this stage prompts with by default: part of its code version.
+PACKAGE_DATA = ("data/judge_fewshot.yaml",)
 
 
 def select_seeds(seeds: list[dict], max_seeds: int | None, base_seed: int) -> list[dict]:

@@ -22,6 +22,8 @@ from codealign.records import Response, content_id, schema
 from codealign.selfalign import llmstage
 
 log = logging.getLogger("codealign.selfalign.respond")
+# The bank shipped with the package that this stage prompts with by default: part of its code version.
+PACKAGE_DATA = ("data/fewshot.yaml",)
 
 RESPONSE_START = "## Reasoning\n"  # the prompt ends with it; the model continues from there
 _HEADER = re.compile(r"^##\s*(Reasoning|Implementation|Explanation|Tests)\s*$", re.M | re.I)

@@ -58,8 +58,8 @@ class LazyBackend:
     def chunk_size(self, sampling: Sampling) -> int:
         return self._get().chunk_size(sampling)
 
-    def generate(self, requests: list[Request]) -> list:
-        return self._get().generate(requests)
+    def generate(self, requests: list[Request], progress=None) -> list:
+        return self._get().generate(requests, progress=progress)
 
     def close(self) -> None:
         if self._backend is not None:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Protocol
 
@@ -60,8 +61,10 @@ class Backend(Protocol):
     kind: str
     model_id: str
 
-    def generate(self, requests: list[Request]) -> list[list[Completion]]:
-        """Completions for each request, ``request.sampling.n`` of them, in request order."""
+    def generate(self, requests: list[Request], progress: Callable[[int], None] | None = None) -> list[list[Completion]]:
+        """Completions for each request, ``request.sampling.n`` of them, in request order.
+        A backend whose calls run long reports how many requests of this call have finished
+        through ``progress`` while it works."""
 
     def chunk_size(self, sampling: Sampling) -> int:
         """How many requests to hand over per call (a resumable unit of work)."""

@@ -111,8 +111,8 @@ class TransformersBackend:
     def chunk_size(self, sampling: Sampling) -> int:
         return max(1, self.batch_size // max(1, sampling.n))
 
-    def generate(self, requests: list[Request]) -> list[list[Completion]]:
-        out: list[list[Completion]] = []
+    def generate(self, requests: list[Request], progress=None) -> list[list[Completion]]:
+        out: list[list[Completion]] = []  # a call is one batch: nothing to report before it ends
         # Consecutive requests with the same settings (all but the seed) share a batch.
         group: list[Request] = []
         for request in requests:

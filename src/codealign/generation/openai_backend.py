@@ -61,8 +61,8 @@ class OpenAIBackend:
     def chunk_size(self, sampling: Sampling) -> int:
         return max(1, 4 * self.concurrency // max(1, sampling.n))
 
-    def generate(self, requests: list[Request]) -> list[list[Completion]]:
-        return asyncio.run(self._generate(requests))
+    def generate(self, requests: list[Request], progress=None) -> list[list[Completion]]:
+        return asyncio.run(self._generate(requests))  # a call is a few rounds of concurrent requests: short
 
     async def _generate(self, requests: list[Request]) -> list[list[Completion]]:
         limit = asyncio.Semaphore(self.concurrency)

@@ -71,13 +71,22 @@ def _generate(requests, keys, backend, cache, stats) -> RunStats:
         pending_here = sum(k not in cache for k in chunk_keys)
         if not pending_here:
             continue
+        reported = 0
+
+        def partial(finished: int, pending_here: int = pending_here) -> None:
+            nonlocal reported
+            finished = min(finished, pending_here)
+            if finished > reported:
+                progress.update(finished - reported)
+                reported = finished
+
         began = time.monotonic()
-        results = backend.generate(chunk)
+        results = backend.generate(chunk, progress=partial)
         stats.seconds += time.monotonic() - began
         cache.put_many(list(zip(chunk_keys, results)))
         tokens = sum(c.completion_tokens for result in results for c in result)
         stats.generated += len(chunk)
         stats.prompt_tokens += sum(c.prompt_tokens for result in results for c in result[:1])
         stats.completion_tokens += tokens
-        progress.update(pending_here, tokens=tokens)
+        progress.update(pending_here - reported, tokens=tokens)
     return stats

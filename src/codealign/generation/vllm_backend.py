@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-import selectors
+import select
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from codealign.generation.backend import BackendSpec, BackendUnavailable, Completion, Request, Sampling
@@ -29,6 +30,10 @@ def python_of(spec: BackendSpec) -> str:
 def _env(spec: BackendSpec) -> dict:
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (_SRC, env.get("PYTHONPATH")) if p)
+    # With its engine core in another process, vLLM starts stepping while requests still arrive,
+    # so batch composition depends on timing; measured here, that changes sampled text between
+    # two engines given the same seeded requests. In-process, a call's batches are reproducible.
+    env["VLLM_ENABLE_V1_MULTIPROCESSING"] = "0" if spec.settings.get("deterministic_batches", True) else "1"
     if "VLLM_CPU_OMP_THREADS_BIND" not in env:
         # vLLM on CPU uses one core unless told which ones to bind (measured: 115 → 148 tok/s on 2).
         cpus = sorted(os.sched_getaffinity(0))[: max(1, spec.threads)]
@@ -64,16 +69,17 @@ class VLLMBackend:
             "max_model_len": spec.settings.get("max_model_len", 4096),
             "gpu_memory_utilization": spec.settings.get("gpu_memory_utilization"),
             "enforce_eager": spec.settings.get("enforce_eager", False),
+            "progress_interval_s": spec.settings.get("progress_interval_s", 10.0),
         }
         python = python_of(spec)
         log.info("starting the vLLM engine in %s", python)
         self.proc = subprocess.Popen(
             [python, "-m", "codealign.generation.vllm_worker", json.dumps(args)],
             stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            text=True,
+            stdout=subprocess.PIPE,  # read with os.read only (see _receive), never through its buffer
             env=_env(spec),
         )
+        self._buffer = b""
         hello = self._receive(timeout=float(spec.settings.get("startup_timeout_s", 1800)))
         if not hello.get("ok"):
             self.close()
@@ -84,20 +90,23 @@ class VLLMBackend:
         return int(self.settings.get("chunk_requests", 64))
 
     def _receive(self, timeout: float) -> dict:
-        selector = selectors.DefaultSelector()
-        selector.register(self.proc.stdout, selectors.EVENT_READ)
-        try:
-            if not selector.select(timeout):
+        """The worker's next protocol line. Bytes come through os.read into our own buffer: a
+        buffered reader could swallow a second line that select() would then never announce."""
+        fd = self.proc.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            ready, _, _ = select.select([fd], [], [], max(0.0, deadline - time.monotonic()))
+            if not ready:
                 raise TimeoutError(f"the vLLM worker gave no answer in {timeout:.0f}s")
-        finally:
-            selector.close()
-        line = self.proc.stdout.readline()
-        if not line:
-            code = self.proc.wait(timeout=30)
-            raise RuntimeError(f"the vLLM worker exited (code {code}); its stderr is in this job's log")
+            data = os.read(fd, 1 << 20)
+            if not data:
+                code = self.proc.wait(timeout=30)
+                raise RuntimeError(f"the vLLM worker exited (code {code}); its stderr is in this job's log")
+            self._buffer += data
+        line, _, self._buffer = self._buffer.partition(b"\n")
         return json.loads(line)
 
-    def generate(self, requests: list[Request]) -> list[list[Completion]]:
+    def generate(self, requests: list[Request], progress=None) -> list[list[Completion]]:
         payload = [
             {
                 "prompt": r.prompt,
@@ -110,9 +119,13 @@ class VLLMBackend:
             }
             for r in requests
         ]
-        self.proc.stdin.write(json.dumps({"op": "generate", "requests": payload}) + "\n")
+        self.proc.stdin.write(json.dumps({"op": "generate", "requests": payload}).encode() + b"\n")
         self.proc.stdin.flush()
         answer = self._receive(self.timeout)
+        while "progress" in answer:  # requests of this call finished so far, until the results come
+            if progress:
+                progress(answer["progress"])
+            answer = self._receive(self.timeout)
         if not answer.get("ok"):
             raise RuntimeError(f"vLLM generation failed: {answer.get('error')}")
         return [[Completion.from_dict(c) for c in result] for result in answer["results"]]
@@ -120,7 +133,7 @@ class VLLMBackend:
     def close(self) -> None:
         if self.proc.poll() is None:
             try:
-                self.proc.stdin.write(json.dumps({"op": "close"}) + "\n")
+                self.proc.stdin.write(json.dumps({"op": "close"}).encode() + b"\n")
                 self.proc.stdin.flush()
                 self.proc.wait(timeout=60)
             except (OSError, subprocess.TimeoutExpired):

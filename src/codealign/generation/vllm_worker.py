@@ -3,13 +3,16 @@
 Runs in whatever Python has vLLM (``generation.vllm.python``); imports nothing from codealign
 but this file, so the vLLM environment needs no other codealign dependency. Protocol: the first
 line it writes is ``{"ok": true, ...}`` once the engine is up (or ``{"ok": false, "error": …}``);
-then one response line per request line. It writes protocol lines to a private copy of stdout;
+then, per request line, ``{"progress": k}`` lines (k requests of the call finished, at most every
+few seconds) and one response line. It writes protocol lines to a private copy of stdout;
 everything vLLM prints goes to stderr.
 """
 
+import io
 import json
 import os
 import sys
+import time
 
 
 def _engine(args):
@@ -40,7 +43,29 @@ def _engine(args):
     return LLM(**kwargs), on_cpu
 
 
-def _generate(llm, requests):
+def _reporter(send, interval):
+    """A progress-bar class for ``LLM.generate``: vLLM's own engine loop updates it once per
+    finished request; it reports the count over the protocol instead of drawing a bar."""
+    from tqdm import tqdm
+
+    class Reporter(tqdm):
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **{**kwargs, "file": io.StringIO(), "dynamic_ncols": False})
+            self.requests = 0
+            self.reported_at = time.monotonic()
+
+        def update(self, n=1):
+            self.requests += 1
+            now = time.monotonic()
+            if now - self.reported_at >= interval:
+                self.reported_at = now
+                send({"progress": self.requests})
+            return super().update(n)
+
+    return Reporter
+
+
+def _generate(llm, requests, send, progress_interval):
     from vllm import SamplingParams
 
     params = [
@@ -54,7 +79,7 @@ def _generate(llm, requests):
         )
         for r in requests
     ]
-    outputs = llm.generate([r["prompt"] for r in requests], params, use_tqdm=False)
+    outputs = llm.generate([r["prompt"] for r in requests], params, use_tqdm=_reporter(send, progress_interval))
     return [
         [
             {
@@ -91,7 +116,7 @@ def main():
         if message.get("op") == "close":
             break
         try:
-            send({"ok": True, "results": _generate(llm, message["requests"])})
+            send({"ok": True, "results": _generate(llm, message["requests"], send, args.get("progress_interval_s", 10.0))})
         except Exception as err:
             send({"ok": False, "error": f"{type(err).__name__}: {err}"})
     return 0

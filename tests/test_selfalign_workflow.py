@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from codealign import io
+from codealign.sandbox.pool import PREIMPORT
 
 from conftest import REPO, Workflow, base_overlay, benchmark_paths
 from seedutil import STDLIB
@@ -83,6 +84,8 @@ def test_the_selfalign_dag_with_gemma(tmp_path, gemma_model, benchmarks_availabl
     execution = io.read_json(wf.path("results/default/execution.stats.json"))
     assert execution["in"] == responses["out"] == sum(execution["verdicts"].values())
     assert execution["sandbox"]["isolation"] == ("nsjail" if execution["in"] else None)
+    if execution["in"]:  # workers warmed with at least the core modules, recorded for the reader
+        assert set(PREIMPORT) <= set(execution["sandbox"]["preimported"])
     verdicts = io.read_rows(wf.path("results/default/execution.parquet"))
     assert {v["status"] for v in verdicts} <= {"pass", "fail", "timeout", "out_of_memory", "crash"}
 

@@ -16,6 +16,12 @@ the worker is PID 1 of its own PID namespace (nsjail, unshare), one ``kill(-1, S
 every program removes whatever the program left running — forks, daemons, double-forked
 orphans — and the kernel ignores SIGKILL sent to PID 1 from inside, so a program cannot kill it.
 /tmp and /dev/shm, private to the jail, are emptied after every program.
+
+Before its first fork the worker imports what it was told to preimport and runs the child's own
+path once per outcome (``_warm_up``), so children start with a warm compiler and traceback
+machinery. The pool may queue the next request while a program runs; a child inherits the
+worker's memory and so could read that next program's source — generated code of the same
+model, nothing secret — but never its nonce, which is drawn after the child exits.
 """
 
 import errno

@@ -1,8 +1,10 @@
 """Execution: run every response's program (its implementation, then its own tests) in the sandbox.
 
 One job per response shard. Verdicts are appended to a cache a chunk at a time, so a killed job
-resumes where it stopped. The stats count verdicts — the funnel's "pass" is the paper's "keep"
-— and record the isolation the sandbox used and how fast it ran.
+resumes where it stopped; a cached verdict is keyed by the program, the limits, the isolation
+asked for and the sandbox's code, so a change to any of them runs the programs again. The stats
+count verdicts — the funnel's "pass" is the paper's "keep" — and record the isolation the
+sandbox used and how fast it ran.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from codealign import cli, io, logs
 from codealign.cache import JsonlCache
 from codealign.records import Execution, schema
 from codealign.sandbox import Sandbox, SandboxConfig
+from codealign.sandbox.pool import code_fingerprint
 from codealign.stats import Stats
 
 log = logging.getLogger("codealign.selfalign.execute")
@@ -33,8 +36,10 @@ def program(row: dict) -> str:
 def run_shard(*, responses_path: str, out: str, stats_path: str, cache_path: str, cfg: dict, threads: int = 1, log_file: str | None = None) -> Stats:
     logs.setup(log_file)
     rows = io.read_rows(responses_path)
-    limits_key = json.dumps(asdict(SandboxConfig.from_section(cfg).limits), sort_keys=True)
-    keys = [hashlib.sha256((limits_key + "\0" + program(r)).encode()).hexdigest() for r in rows]
+    # A verdict depends on the program, the limits, the isolation asked for and the sandbox's code.
+    setup = json.dumps({"limits": asdict(SandboxConfig.from_section(cfg).limits), "isolation": cfg["isolation"],
+                        "sandbox": code_fingerprint()}, sort_keys=True)
+    keys = [hashlib.sha256((setup + "\0" + program(r)).encode()).hexdigest() for r in rows]
     cache = JsonlCache(cache_path)
     todo = [i for i, k in enumerate(keys) if k not in cache]
     config = SandboxConfig.from_section(cfg, threads, programs=(program(rows[i]) for i in todo))

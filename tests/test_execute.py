@@ -1,0 +1,40 @@
+"""The execution stage: a shard's verdicts, and a verdict cache that serves only the sandbox setup
+that produced it."""
+
+from codealign import config as cfglib
+from codealign import io
+from codealign.records import Response, schema
+from codealign.selfalign import execute
+
+
+def write_responses(path, n=6):
+    rows = [Response(f"r{i}", f"i{i}", "s", i, "x", "x", f"x = {i}", f"assert x == {i if i % 2 else -1}", 1, 1, "m").__dict__
+            for i in range(n)]
+    io.write_rows(path, rows, schema(Response))
+
+
+def run(tmp_path, **execution):
+    cfg = {**cfglib.validate({})["execution"], "workers": 2, **execution}
+    return execute.run_shard(responses_path=str(tmp_path / "responses.parquet"), out=str(tmp_path / "verdicts.parquet"),
+                             stats_path=str(tmp_path / "stats.json"), cache_path=str(tmp_path / "cache.jsonl"), cfg=cfg)
+
+
+def test_a_shard_gets_a_verdict_per_response_and_records_its_sandbox(tmp_path):
+    write_responses(tmp_path / "responses.parquet")
+    stats = run(tmp_path, isolation="nsjail")
+    verdicts = io.read_rows(tmp_path / "verdicts.parquet")
+    assert [v["status"] for v in verdicts] == ["fail", "pass"] * 3
+    assert stats.extra["executed"] == 6 and stats.extra["sandbox"]["isolation"] == "nsjail"
+    assert "typing" in stats.extra["sandbox"]["preimported"]
+
+
+def test_cached_verdicts_serve_the_same_setup_only(tmp_path):
+    write_responses(tmp_path / "responses.parquet")
+    run(tmp_path, isolation="nsjail")
+    again = run(tmp_path, isolation="nsjail")  # a rerun after a kill: nothing to execute
+    assert again.extra["executed"] == 0 and again.extra["cached"] == 6
+    weaker = run(tmp_path, isolation="namespaces")  # another isolation may judge differently: run again
+    assert weaker.extra["executed"] == 6
+    longer = run(tmp_path, isolation="nsjail", timeout_s=20)
+    assert longer.extra["executed"] == 6
+    assert [v["status"] for v in io.read_rows(tmp_path / "verdicts.parquet")] == ["fail", "pass"] * 3

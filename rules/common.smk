@@ -33,6 +33,11 @@ wildcard_constraints:
     benchmark="humanevalplus|mbppplus|livecodebench|ds1000",
 
 
+def experiment_config(wildcards):
+    """Param function: the whole effective, validated config of the job's experiment."""
+    return EXPERIMENTS[wildcards.experiment]
+
+
 def section(dotted):
     """Param function: config section `dotted` of the job's experiment."""
 
@@ -167,6 +172,21 @@ def eval_report_inputs(wildcards):
     return inputs
 
 
+def decontamination_files(wildcards):
+    """Input function: the benchmark and extra files decontamination searches (package files aside)."""
+    from codealign.seeds.decontaminate import benchmark_names
+
+    cfg = EXPERIMENTS[wildcards.experiment]
+    names = benchmark_names(cfg["seeds"]["decontamination"], cfg["benchmarks"])
+    files = [cfg["benchmarks"][name] for name in names] + [e["path"] for e in cfg["seeds"]["decontamination"]["extra"]]
+    return sorted({f for f in files if not f.startswith("package:")})
+
+
+def harness_settings(wildcards):
+    """Param function: the benchmark's own harness settings (eval.livecodebench, eval.ds1000; none for EvalPlus)."""
+    return EXPERIMENTS[wildcards.experiment]["eval"].get(wildcards.benchmark, {})
+
+
 def benchmark_path(wildcards):
     return EXPERIMENTS[wildcards.experiment]["benchmarks"][wildcards.benchmark]
 
@@ -234,6 +254,7 @@ def figure_targets():
     targets += sorted({f"results/{owner(EXPERIMENTS, name, 'codeocean_gather')}/figures/codeocean.png"
                        for name, cfg in EXPERIMENTS.items() if cfg["codeocean"]["build"]})
     targets += [f"results/{name}/provenance.json" for name in EXPERIMENTS]
+    targets += [f"results/{name}/config.json" for name in EXPERIMENTS]
     if len(EXPERIMENTS) > 1:
         targets.append("results/figures/ablations.png")
     return targets

@@ -55,6 +55,7 @@ rule eval_score:
     params:
         execution=section("execution"),
         evalplus=section("eval.evalplus"),
+        harness=harness_settings,
         cache_dir="results/cache/evalplus",
         code=code_version("codealign.evaluate.stage"),
     threads: 8

@@ -61,13 +61,27 @@ rule figures_ablations:
         "../scripts/figures_ablations.py"
 
 
+rule effective_config:
+    output:
+        "results/{experiment}/config.json",
+    params:
+        config=experiment_config,
+        configfiles=[os.path.relpath(f) for f in workflow.overwrite_configfiles],
+    conda:
+        "../envs/codealign.yaml"
+    log:
+        "results/{experiment}/logs/effective_config.log",
+    script:
+        "../scripts/effective_config.py"
+
+
 rule provenance:
     input:
         unpack(provenance_inputs),
     output:
         report("results/{experiment}/provenance.json", caption="../report/provenance.rst", category="{experiment}", labels={"figure": "provenance"}),
     params:
-        config=lambda wildcards: EXPERIMENTS[wildcards.experiment],
+        config=experiment_config,
         models=provenance_models,
         code=code_version("codealign.report"),
     conda:

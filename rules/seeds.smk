@@ -80,6 +80,7 @@ rule seeds_dedup:
 rule seeds_decontaminate:
     input:
         seeds=upstream("seeds_dedup", "results/{experiment}/seeds/dedup.parquet"),
+        benchmarks=decontamination_files,
     output:
         seeds="results/{experiment}/seeds/clean.parquet",
         hits="results/{experiment}/seeds/decontamination_hits.jsonl",

@@ -1,4 +1,5 @@
-# Selection: one response per instruction (passing by default), deduplicated and decontaminated,
+# Selection: one response per instruction (passing by default), chosen after the paper's filters and
+# dedup, near-deduplicated in three MinHash passes and decontaminated,
 # written as the SFT set with its dataset card.
 
 
@@ -7,6 +8,7 @@ rule sft:
         instructions=upstream("instruct_instructions_gather", "results/{experiment}/instruct/instructions.parquet"),
         responses=upstream("responses_gather", "results/{experiment}/responses.parquet"),
         verdicts=upstream("execution_gather", "results/{experiment}/execution.parquet"),
+        benchmarks=decontamination_files,
     output:
         dataset="results/{experiment}/sft/dataset.parquet",
         jsonl="results/{experiment}/sft/dataset.jsonl",

@@ -11,5 +11,6 @@ stage.score(
     cache_dir=snakemake.params.cache_dir,
     threads=snakemake.threads,
     evalplus=snakemake.params.evalplus,
+    harness=snakemake.params.harness,
     log_file=snakemake.log[0],
 )

@@ -124,15 +124,39 @@ def test_livecodebench_loads_the_published_layout_within_the_date_window(lcb):
     assert problems[1].func_name == "largest"
 
 
-def score_fixture(benchmark, tasks_path, solutions, tmp_path):
+def score_fixture(benchmark, tasks_path, solutions, tmp_path, harness=None):
     samples = samples_file(tmp_path / f"{benchmark}-samples.jsonl", [{"task_id": k, "solution": v} for k, v in solutions.items()])
     return stage.score(benchmark=benchmark, tasks_path=tasks_path, samples_path=samples, out=str(tmp_path / f"{benchmark}-scores.json"),
-                       execution=EXECUTION, cache_dir=CACHE, threads=2)
+                       execution=EXECUTION, cache_dir=CACHE, threads=2, harness=harness)
+
+
+def test_a_livecodebench_release_is_its_first_n_files(lcb):
+    assert [p.question_id for p in livecodebench.load(str(lcb), release="release_v1")] == ["abc001_a", "old"]
+    assert [p.question_id for p in livecodebench.load(str(lcb), release="release_v2")] == ["abc001_a", "old", "2001"]
+    with pytest.raises(FileNotFoundError, match="release_v3 needs test3.jsonl"):
+        livecodebench.load(str(lcb), release="release_v3")
+
+
+def test_the_livecodebench_prompt_is_its_generic_format():
+    stdin = livecodebench.Problem("q", "t", "Add two numbers.", "atcoder", "2024-05-04", "easy", "", None, [])
+    text = livecodebench.prompt(stdin)
+    assert text.startswith(livecodebench.SYSTEM + "\n\n### Question:\nAdd two numbers.\n\n### Format: Read the inputs from stdin")
+    assert "writes output to STDOUT.\n```python\n# YOUR CODE HERE\n```" in text and text.endswith("### Answer: (use the provided format with backticks)\n\n")
+
+
+def test_a_livecodebench_test_past_its_own_timeout_fails_the_problem(lcb, tmp_path):
+    tasks = str(tmp_path / "tasks.jsonl.gz")
+    stage.write_tasks(benchmark="livecodebench", path=str(lcb), cfg={"subset": {}, "livecodebench": {"start_date": "2024-05-01", "end_date": None, "release": None}}, out=tasks)
+    slow = {"abc001_a": "import time\na, b = map(int, input().split())\ntime.sleep(1.5)\nprint(a + b)\n",
+            "2001": "class Solution:\n    def largest(self, nums):\n        return max(nums)\n"}
+    result = score_fixture("livecodebench", tasks, slow, tmp_path, harness={"timeout_s": 1.0})
+    assert result["per_task"] == {"abc001_a": False, "2001": True} and "ran past 1.0 s" in result["details"]["abc001_a"]["detail"]
+    assert score_fixture("livecodebench", tasks, slow, tmp_path, harness={"timeout_s": 3.0})["pass@1"] == 1.0
 
 
 def test_livecodebench_scores_right_and_wrong_solutions_in_the_sandbox(lcb, tmp_path):
     tasks = str(tmp_path / "tasks.jsonl.gz")
-    assert stage.write_tasks(benchmark="livecodebench", path=str(lcb), cfg={"subset": {}, "livecodebench": {"start_date": "2024-05-01", "end_date": None}}, out=tasks) == 2
+    assert stage.write_tasks(benchmark="livecodebench", path=str(lcb), cfg={"subset": {}, "livecodebench": {"start_date": "2024-05-01", "end_date": None, "release": None}}, out=tasks) == 2
     right = {"abc001_a": "a, b = map(int, input().split())\nprint(a + b)\n",
              "2001": "class Solution:\n    def largest(self, nums: List[int]) -> int:\n        return max(nums)\n"}
     wrong = {"abc001_a": "a, b = map(int, input().split())\nprint(a - b)\n",
@@ -188,12 +212,71 @@ def test_ds1000_checks_solutions_with_its_own_test_code(tmp_path):
     assert score_fixture("ds1000", tasks, {"7": "result = df['a'].max()\n"}, tmp_path)["pass@1"] == 0.0  # wrong value, no 'sum'
 
 
-def test_report_puts_base_and_tuned_side_by_side_and_marks_an_untrained_model(tmp_path):
-    for model, p in (("base", 0.25), ("tuned", 0.5)):
-        io.write_json(tmp_path / f"{model}.json", {"tasks": 4, "pass@1_base": p, "pass@1_plus": p / 2, "excluded": {}, "per_task": {}})
+def plus_scores(path, base: list[bool], plus: list[bool], excluded=()):
+    per_task = {f"HumanEval/{i}": {"base": b, "plus": p} for i, (b, p) in enumerate(zip(base, plus))}
+    io.write_json(path, {"tasks": len(per_task) - len(excluded), "excluded": {t: "broken" for t in excluded}, "per_task": per_task})
+    return str(path)
+
+
+def test_report_puts_base_and_tuned_side_by_side_with_intervals_and_a_paired_test(tmp_path):
+    base = plus_scores(tmp_path / "base.json", [True, False, False, False, True], [True, False, False, False, False], excluded=["HumanEval/4"])
+    tuned = plus_scores(tmp_path / "tuned.json", [True, True, True, False, False], [True, True, False, False, False], excluded=["HumanEval/4"])
     io.write_json(tmp_path / "train.json", {"status": "untrained", "reason": "0 SFT examples"})
-    rows = stage.report(scores={"humanevalplus": {"base": str(tmp_path / "base.json"), "tuned": str(tmp_path / "tuned.json")}},
-                        training_log=str(tmp_path / "train.json"), out_json=str(tmp_path / "s.json"), out_csv=str(tmp_path / "s.csv"), out_png=str(tmp_path / "s.png"))
-    assert [(r["model"], r["pass@1"], r["pass@1_plus"]) for r in rows] == [("base", 0.25, 0.125), ("tuned", 0.5, 0.25)]
+    rows = stage.report(scores={"humanevalplus": {"base": base, "tuned": tuned}}, training_log=str(tmp_path / "train.json"),
+                        out_json=str(tmp_path / "s.json"), out_csv=str(tmp_path / "s.csv"), out_png=str(tmp_path / "s.png"))
+    assert [(r["model"], r["tasks"], r["pass@1"], r["pass@1_plus"]) for r in rows] == [("base", 4, 0.25, 0.25), ("tuned", 4, 0.75, 0.5)]
+    low, high = rows[0]["pass@1_ci"]
+    assert 0.04 < low < 0.05 and 0.69 < high < 0.70  # Wilson, 1 of 4
     assert rows[1]["note"].startswith("untrained") and (tmp_path / "s.png").read_bytes().startswith(b"\x89PNG")
-    assert (tmp_path / "s.csv").read_text().splitlines()[0] == "benchmark,model,tasks,pass@1,pass@1_plus,excluded,note"
+    comparison = {c["metric"]: c for c in io.read_json(tmp_path / "s.json")["comparisons"]}
+    assert (comparison["pass@1"]["only_first"], comparison["pass@1"]["only_second"], comparison["pass@1"]["tasks"]) == (2, 0, 4)
+    assert comparison["pass@1"]["p_value"] == 0.5 and comparison["pass@1_plus"]["p_value"] == 1.0  # exact: 2 * 0.5**2; 1 discordant
+    assert (tmp_path / "s.csv").read_text().splitlines()[0] == "benchmark,model,tasks,pass@1,pass@1_ci,pass@1_plus,pass@1_plus_ci,excluded,note"
+
+
+def test_the_scores_figure_shows_counts_and_intervals_when_every_score_is_zero(tmp_path):
+    zeros = plus_scores(tmp_path / "z.json", [False] * 20, [False] * 20)
+    stage.report(scores={"humanevalplus": {"base": zeros, "tuned": zeros}}, training_log=None, out_json=str(tmp_path / "s.json"),
+                 out_csv=str(tmp_path / "s.csv"), out_png=str(tmp_path / "s.png"))
+    rows = io.read_json(tmp_path / "s.json")["scores"]
+    assert all(r["pass@1"] == 0.0 and r["pass@1_ci"][0] == 0.0 and 0.15 < r["pass@1_ci"][1] < 0.17 for r in rows)  # 0 of 20: up to 16%
+
+
+DS_CONTEXT_ALL_LIBRARIES = '''import numpy as np
+import pandas as pd
+import scipy.stats
+import sklearn.linear_model
+import matplotlib.pyplot as plt
+
+
+def test_execution(solution: str):
+    env = {"np": np, "pd": pd, "scipy": scipy, "sklearn": sklearn, "plt": plt}
+    exec(solution, env)
+    assert abs(env["result"] - 2.0) < 1e-9
+    plt.savefig("figure.png")  # in the problem's own working directory
+'''
+
+
+def test_ds1000_runs_each_problem_with_the_scientific_stack_inside_the_sandbox(tmp_path):
+    path = tmp_path / "ds1000.jsonl"
+    row = {"prompt": "Fit y = 2x.\nA:\n<code>\n</code>\nBEGIN SOLUTION\n<code>\n", "reference_code": "", "code_context": DS_CONTEXT_ALL_LIBRARIES,
+           "metadata": {"problem_id": 1, "library": "Sklearn"}}
+    path.write_text(json.dumps(row) + "\n")
+    tasks = str(tmp_path / "tasks.jsonl.gz")
+    stage.write_tasks(benchmark="ds1000", path=str(path), cfg={"subset": {}, "ds1000": {"libraries": None}}, out=tasks)
+    fit = ("x = np.arange(5).reshape(-1, 1)\nmodel = sklearn.linear_model.LinearRegression().fit(x, 2 * x.ravel())\n"
+           "plt.plot(x, model.predict(x))\nresult = float(model.coef_[0]) * scipy.stats.norm.cdf(100)\n")
+    result = score_fixture("ds1000", tasks, {"1": fit}, tmp_path)
+    assert result["pass@1"] == 1.0, result["details"]
+
+
+def test_ds1000_refuses_to_score_when_its_libraries_do_not_import_in_the_sandbox(tmp_path):
+    path = tmp_path / "ds1000.jsonl"
+    row = {"prompt": "p", "reference_code": "", "code_context": DS_CONTEXT_ALL_LIBRARIES, "metadata": {"problem_id": 1, "library": "Numpy"}}
+    path.write_text(json.dumps(row) + "\n")
+    tasks = str(tmp_path / "tasks.jsonl.gz")
+    stage.write_tasks(benchmark="ds1000", path=str(path), cfg={"subset": {}, "ds1000": {"libraries": None}}, out=tasks)
+    samples = samples_file(tmp_path / "s.jsonl", [{"task_id": "1", "solution": "result = 2.0\n"}])
+    with pytest.raises(RuntimeError, match="DS-1000 needs numpy, pandas, scipy, sklearn, matplotlib inside the sandbox"):
+        stage.score(benchmark="ds1000", tasks_path=tasks, samples_path=samples, out=str(tmp_path / "o.json"),
+                    execution={**EXECUTION, "site_packages": "none"}, cache_dir=CACHE, threads=1)

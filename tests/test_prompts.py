@@ -109,7 +109,25 @@ RECORDED_INSTRUCTIONS = [
 
 @pytest.mark.parametrize("text,reason", RECORDED_INSTRUCTIONS)
 def test_instructions_are_accepted_or_rejected_with_a_reason(text, reason):
-    assert instruct.instruction_reason(Completion(text, "stop", 10, 5), BANK[:3]) == reason
+    # recorded from the embedded default, which ends an instruction at its first blank line
+    assert instruct.instruction_reason(Completion(text, "stop", 10, 5), BANK[:3], allow_code=False) == reason
+
+
+def test_the_paper_mode_keeps_instructions_that_show_code_and_span_paragraphs():
+    text = "Write a function `f(x)` that returns its argument.\n\nFor example:\n```python\nassert f(1) == 1\n```"
+    assert instruct.instruction_reason(Completion(text, "stop", 10, 5), BANK[:3], allow_code=True) is None
+    assert instruct.instruction_stops({"stop_at_blank_line": False}) == ("\n###",)
+    assert "\n\n" in instruct.instruction_stops({"stop_at_blank_line": True})
+
+
+def test_categories_are_drawn_by_weight():
+    from collections import Counter
+
+    cfg = {"categories": {"function implementation": 2, "class implementation": 1, "program implementation": 1}, "difficulties": ["easy"]}
+    counts = Counter(instruct.category_and_difficulty(cfg, i, 7)[0] for i in range(4000))
+    assert 0.46 < counts["function implementation"] / 4000 < 0.54 and 0.21 < counts["class implementation"] / 4000 < 0.29
+    only = {**cfg, "categories": {"function implementation": 0, "class implementation": 1, "program implementation": 0}}
+    assert {instruct.category_and_difficulty(only, i, 7)[0] for i in range(50)} == {"class implementation"}
 
 
 def test_an_echoed_fewshot_instruction_is_rejected():

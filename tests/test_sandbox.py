@@ -7,14 +7,13 @@ and then checks that the pool still serves at full speed.
 """
 
 import os
+import signal
 import socket
 import subprocess
 import threading
 import time
 
 import pytest
-
-import signal
 
 from codealign.sandbox import Limits, Sandbox, SandboxConfig, SandboxUnavailable
 from codealign.sandbox.pool import PREIMPORT, imported_modules, warm_imports

@@ -1,12 +1,15 @@
 """Loaders for benchmark data files, in one place, taking explicit paths.
 
 HumanEval / HumanEval+ and MBPP / MBPP+ are JSON Lines (optionally gzipped) in the layouts
-their projects publish. LiveCodeBench and DS-1000 loaders live with the evaluation code that
-uses them (``codealign.evaluate``).
+their projects publish. For decontamination, DS-1000 (``ds1000.jsonl``), LiveCodeBench
+(``code_generation_lite``: a ``test*.jsonl`` file or a folder of them) and any further JSON
+Lines file load here too, as the text that must not reach training data; their evaluation
+loaders live with the harnesses (``codealign.evaluate``).
 """
 
 from __future__ import annotations
 
+import glob
 import gzip
 import json
 import os
@@ -69,11 +72,16 @@ def load_humaneval(path: str | os.PathLike, benchmark: str = "humaneval") -> lis
 _ASSERT_LINE = re.compile(r"^\s*assert\b", re.M)
 
 
+MBPP_TEST_IDS = range(11, 511)  # the original MBPP's 500 test tasks, which the paper decontaminates against
+
+
 def load_mbpp(path: str | os.PathLike, benchmark: str = "mbpp") -> list[Task]:
-    """MBPP (``text``/``code`` columns) or MBPP+ (EvalPlus: ``prompt``/``canonical_solution``)."""
+    """MBPP (``text``/``code`` columns; its 500 test tasks) or MBPP+ (EvalPlus: ``prompt``/``canonical_solution``)."""
     tasks = []
     for row in read_jsonl(path):
         if "text" in row:  # the original MBPP layout
+            if int(row["task_id"]) not in MBPP_TEST_IDS:
+                continue
             description, solution, prompt = row["text"], row["code"], row["text"]
         else:
             prompt = row["prompt"]
@@ -95,7 +103,47 @@ def load_mbpp(path: str | os.PathLike, benchmark: str = "mbpp") -> list[Task]:
     return tasks
 
 
-LOADERS = {"humaneval": load_humaneval, "humanevalplus": load_humaneval, "mbpp": load_mbpp, "mbppplus": load_mbpp}
+def _ds1000_prompt(prompt: str) -> str:
+    """The problem statement of a DS-1000 prompt: the text before its solution marker (as the paper's script)."""
+    for marker in ("SOLUTION START", "BEGIN SOLUTION"):
+        if marker in prompt:
+            return prompt.split(marker)[0]
+    return prompt
+
+
+def load_ds1000(path: str | os.PathLike, benchmark: str = "ds1000") -> list[Task]:
+    """DS-1000 (``ds1000.jsonl``): the prompt before its solution marker is the text searched for."""
+    tasks = []
+    for i, row in enumerate(read_jsonl(path)):
+        meta = row.get("metadata") or {}
+        meta = json.loads(meta) if isinstance(meta, str) else meta
+        tasks.append(Task(benchmark, str(meta.get("problem_id", i)), row["prompt"], "", "", _ds1000_prompt(row["prompt"]), row))
+    return tasks
+
+
+def load_livecodebench(path: str | os.PathLike, benchmark: str = "livecodebench") -> list[Task]:
+    """LiveCodeBench code generation: every question's statement."""
+    root = resolve_path(os.fspath(path))
+    files = sorted(glob.glob(os.path.join(root, "test*.jsonl"))) if os.path.isdir(root) else sorted(glob.glob(root))
+    return [Task(benchmark, str(row["question_id"]), row["question_content"], "", "", row["question_content"], row)
+            for file in files for row in read_jsonl(file)]
+
+
+def load_fields(path: str | os.PathLike, fields: list[str], benchmark: str | None = None) -> list[Task]:
+    """Any JSON Lines file: each record's ``fields`` (the first as description, the rest joined as solution)."""
+    name = benchmark or os.path.basename(os.fspath(path))
+    tasks = []
+    for i, row in enumerate(read_jsonl(path)):
+        missing = [f for f in fields if f not in row]
+        if missing:
+            raise ValueError(f"{path}: record {i} has no field {missing[0]!r}")
+        texts = [str(row[f]) for f in fields]
+        tasks.append(Task(name, str(row.get("task_id", i)), texts[0], "\n".join(texts[1:]), "", texts[0], row))
+    return tasks
+
+
+LOADERS = {"humaneval": load_humaneval, "humanevalplus": load_humaneval, "mbpp": load_mbpp, "mbppplus": load_mbpp,
+           "ds1000": load_ds1000, "livecodebench": load_livecodebench}
 
 
 def load(benchmark: str, path: str | os.PathLike) -> list[Task]:

@@ -32,11 +32,6 @@ def load_schema() -> dict:
     return yaml.safe_load(text)
 
 
-def schema_path() -> Path:
-    """Filesystem path of the schema, for tools that want a file."""
-    return Path(str(resources.files("codealign.schema").joinpath(SCHEMA_RESOURCE)))
-
-
 def _with_defaults(validator_class):
     """Extend a validator so that validation also fills in ``default`` values (jsonschema FAQ)."""
     validate_properties = validator_class.VALIDATORS["properties"]
@@ -108,12 +103,60 @@ def _describe(error: jsonschema.ValidationError, schema: dict, prefix: str) -> l
     return [f"{where}: {error.message}{suffix}"]
 
 
+def _resolve(schema: dict, node: dict) -> dict:
+    ref = node.get("$ref")
+    if ref and ref.startswith("#/$defs/"):
+        return {**schema["$defs"][ref.split("/")[-1]], **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def _nullable(node: dict) -> bool:
+    types = node.get("type")
+    return (isinstance(types, list) and "null" in types) or types == "null" or None in node.get("enum", ())
+
+
+def apply_resets(node: Any, sub: dict, schema: dict) -> Any:
+    """Overlays merge recursively (Snakemake's ``--configfile`` and :func:`deep_merge` alike), so an
+    overlay cannot clear an inherited mapping by writing ``{}``. Two spellings replace instead:
+
+    - ``key: null`` where the schema does not take null: the key's schema default;
+    - ``key: all`` where the schema marks the key with ``x-all``: that value (``eval.subset: all``).
+
+    Lists always replace. Returns ``node`` with every such value replaced, in place.
+    """
+    sub = _resolve(schema, sub)
+    if isinstance(node, dict):
+        props = dict(sub.get("properties", {}))
+        for branch in sub.get("allOf", []):
+            if "then" in branch and _matches(node, branch.get("if", {})):
+                props.update(branch["then"].get("properties", {}))
+        extra = sub.get("additionalProperties")
+        for key in list(node):
+            child = props.get(key, extra if isinstance(extra, dict) else None)
+            if child is None:
+                continue
+            child = _resolve(schema, child)
+            value = node[key]
+            if value is None and not _nullable(child) and "default" in child:
+                node[key] = copy.deepcopy(child["default"])
+            elif isinstance(value, str) and value == "all" and "x-all" in child:
+                node[key] = copy.deepcopy(child["x-all"])
+            else:
+                node[key] = apply_resets(value, child, schema)
+    elif isinstance(node, list) and isinstance(sub.get("items"), dict):
+        for i, value in enumerate(node):
+            node[i] = apply_resets(value, sub["items"], schema)
+    return node
+
+
 def validate(config: dict, *, prefix: str = "") -> dict:
     """Validate ``config`` in place against the schema, filling defaults; return it.
 
-    Raises :class:`ConfigError` listing every problem with its dotted key.
+    Overlay resets (``null``, ``all``; see :func:`apply_resets`) are applied first. Raises
+    :class:`ConfigError` listing every problem with its dotted key.
     """
     schema = load_schema()
+    apply_resets(config, schema, schema)
     errors = sorted(_DefaultingValidator(schema).iter_errors(config), key=lambda e: list(e.absolute_path))
     if errors:
         lines = [line for e in errors for line in _describe(e, schema, prefix)]

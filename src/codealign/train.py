@@ -1,12 +1,13 @@
 """Fine-tuning with TRL's SFTTrainer: full, LoRA or QLoRA, loss on the response only.
 
-Every example becomes a prompt–completion pair, the prompt being the instruction in the template
-(default the paper's ``### Instruction`` / ``### Response``) and the completion the response plus
-the end-of-sequence token, so TRL masks the prompt tokens out of the loss.
+Every example becomes a prompt–completion pair, the prompt being BOS, the template's system line
+and the instruction between its ``### Instruction`` / ``### Response`` headers (the paper's
+template), and the completion the response plus the end-of-sequence token, so TRL masks the
+prompt tokens out of the loss.
 
 Hyperparameters come from a named profile (``train.profile``): ``paper`` is the published one
 (full fine-tune, Adafactor, lr 1e-5, 4 epochs, effective batch 64, warmup 0.05, linear schedule,
-max length 1280, no packing); ``cpu-lora`` is the embedded default, a short LoRA run that fits
+max length 1280, no packing, no gradient clipping, dropout 0); ``cpu-lora`` is the embedded default, a short LoRA run that fits
 two CPU cores. The checkpoint is a normal Hugging Face folder (LoRA adapters merged) with its
 tokenizer and generation config; the training log and a loss curve sit beside it. Intermediate
 checkpoints go to a work folder, so an interrupted training resumes from its last one.
@@ -27,6 +28,7 @@ import time
 from pathlib import Path
 
 from codealign import cli, io, logs
+from codealign.generation.prompts import instruction_prompt_of
 
 log = logging.getLogger("codealign.train")
 
@@ -37,8 +39,13 @@ class TrainingUnavailable(RuntimeError):
     pass
 
 
-def prompt_of(instruction: str, template: dict) -> str:
-    return f"{template['instruction']}{instruction.strip()}\n\n{template['response']}"
+def bos_prefix(tokenizer, template: dict) -> str:
+    """The text to put before every prompt so that it starts with exactly one BOS token: the BOS
+    token itself when the template asks for it and the tokenizer does not add it on its own."""
+    if not template.get("bos", True) or tokenizer.bos_token is None:
+        return ""
+    ids = tokenizer("x")["input_ids"]
+    return "" if ids[:1] == [tokenizer.bos_token_id] else tokenizer.bos_token
 
 
 def mixed_examples(sft_paths: dict[str, str], mix: dict[str, float], seed: int) -> list[dict]:
@@ -58,14 +65,17 @@ def mixed_examples(sft_paths: dict[str, str], mix: dict[str, float], seed: int) 
 
 PROFILES = {
     # SelfCodeAlign / StarCoder2-15B-Instruct: full fine-tune, Adafactor, lr 1e-5, 4 epochs,
-    # batch 64, warmup 0.05, linear decay, sequence length 1280, no packing.
+    # batch 64, warmup 0.05, linear decay, sequence length 1280, no packing, --max_grad_norm -1,
+    # attention/residual/embedding dropout 0.0 (README-SC2INST.md, training script).
     "paper": dict(method="full", optimizer="adafactor", learning_rate=1e-5, epochs=4, max_steps=None, per_device_batch=4,
                   effective_batch=64, warmup_ratio=0.05, scheduler="linear", max_length=1280, packing=False,
-                  lora_r=16, lora_alpha=32, lora_dropout=0.05, save_steps=200, gradient_checkpointing=True),
+                  lora_r=16, lora_alpha=32, lora_dropout=0.05, save_steps=200, gradient_checkpointing=True,
+                  max_grad_norm=None, dropout=0.0),
     # The embedded default: a short LoRA run that fits two CPU cores in minutes.
     "cpu-lora": dict(method="lora", optimizer="adamw_torch", learning_rate=2e-4, epochs=3, max_steps=None, per_device_batch=2,
                      effective_batch=8, warmup_ratio=0.05, scheduler="linear", max_length=768, packing=False,
-                     lora_r=16, lora_alpha=32, lora_dropout=0.05, save_steps=5, gradient_checkpointing=False),
+                     lora_r=16, lora_alpha=32, lora_dropout=0.05, save_steps=5, gradient_checkpointing=False,
+                     max_grad_norm=1.0, dropout=None),
 }
 
 
@@ -121,6 +131,18 @@ def _save_base_unchanged(base: str, out_dir: str) -> None:
     os.replace(tmp, out_dir)
 
 
+def with_dropout(base_model: str, p: float):
+    """The model's config with every dropout probability (attention, residual, embedding, hidden …) set to ``p``."""
+    from transformers import AutoConfig
+
+    config = AutoConfig.from_pretrained(base_model)
+    for part in {id(c): c for c in (config, config.get_text_config())}.values():
+        for name, value in vars(part).items():
+            if "dropout" in name and isinstance(value, float) and not isinstance(value, bool):
+                setattr(part, name, p)
+    return config
+
+
 def build_trainer(examples: list[dict], *, base_model: str, profile: dict, work_dir: str, template: dict, seed: int, threads: int = 1):
     """TRL's SFTTrainer on prompt–completion pairs (loss on the completion only)."""
     import datasets
@@ -134,8 +156,9 @@ def build_trainer(examples: list[dict], *, base_model: str, profile: dict, work_
     tokenizer = AutoTokenizer.from_pretrained(base_model)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
+    bos = bos_prefix(tokenizer, template)
     dataset = datasets.Dataset.from_list(
-        [{"prompt": prompt_of(e["instruction"], template), "completion": e["response"].rstrip() + "\n"} for e in examples]
+        [{"prompt": bos + instruction_prompt_of(e["instruction"], template), "completion": e["response"].rstrip() + "\n"} for e in examples]
     )
     per_device = profile["per_device_batch"]
     devices = max(1, torch.cuda.device_count()) if on_gpu else 1
@@ -147,7 +170,8 @@ def build_trainer(examples: list[dict], *, base_model: str, profile: dict, work_
         gradient_accumulation_steps=max(1, profile["effective_batch"] // (per_device * devices)),
         learning_rate=profile["learning_rate"],
         lr_scheduler_type=profile["scheduler"],
-        warmup_steps=profile["warmup_ratio"],  # transformers 5: a float in [0, 1) is a ratio of the total steps
+        warmup_steps=profile["warmup_ratio"],  # transformers 5 (pinned): a float in [0, 1) is a ratio of the total steps
+        max_grad_norm=profile["max_grad_norm"] or 0.0,  # 0: no clipping
         optim=profile["optimizer"],
         max_length=profile["max_length"],
         packing=profile["packing"],
@@ -177,6 +201,8 @@ def build_trainer(examples: list[dict], *, base_model: str, profile: dict, work_
         from transformers import BitsAndBytesConfig
 
         model_kwargs["quantization_config"] = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
+    if profile.get("dropout") is not None:
+        model_kwargs["config"] = with_dropout(base_model, profile["dropout"])
     model = AutoModelForCausalLM.from_pretrained(base_model, **model_kwargs)
 
     class Progress(TrainerCallback):

@@ -3,8 +3,11 @@
 Layout (``ds1000.jsonl`` of xlangai/DS-1000, one problem per line): ``prompt`` (ending with the
 ``<code>`` the model continues), ``reference_code``, ``metadata`` (``problem_id``, ``library``
 …) and ``code_context``, which defines ``test_execution(solution)`` and sometimes
-``test_string(solution)``. A solution passes when both run without error in the sandbox (which
-sees this environment's numpy, pandas … when its Python matches, see ``execution.site_packages``).
+``test_string(solution)``. As DS-1000's own harness does, each problem runs as one program
+(its ``code_context``, then ``test_execution`` and ``test_string`` of the solution) in a fresh
+working directory, with a per-problem time limit (120 s) and matplotlib on its non-interactive
+backend. A solution passes when both run without error in the sandbox, which must see numpy,
+pandas, scipy, scikit-learn and matplotlib (``execution.site_packages``; checked before scoring).
 """
 
 from __future__ import annotations
@@ -46,8 +49,13 @@ def solution_from(completion: str) -> str:
     return completion[:cut] if cut >= 0 else completion
 
 
+LIBRARIES = ("numpy", "pandas", "scipy", "sklearn", "matplotlib")
+CONTEXT = "import os\nos.environ['MPLBACKEND'] = 'Agg'\nos.environ['MPLCONFIGDIR'] = os.getcwd()\n"
+
+
 def program(problem: Problem, solution: str) -> str:
-    text = problem.code_context + "\n" + f"test_execution({solution!r})\n"
+    """The problem's test program, run in the sandbox's fresh working directory."""
+    text = CONTEXT + problem.code_context + "\n" + f"test_execution({solution!r})\n"
     if "test_string(" in problem.code_context:
         text += f"test_string({solution!r})\n"
     return text

@@ -5,10 +5,15 @@ Layout (``livecodebench/code_generation_lite``: ``test.jsonl`` … ``test6.jsonl
 starter_code, public_test_cases, private_test_cases, metadata``. Test cases are JSON lists of
 ``{input, output, testtype}`` with testtype ``stdin`` (a program reading stdin) or ``functional``
 (a LeetCode ``class Solution`` method, inputs one JSON value per line); private cases may be
-base64(zlib(pickle(json))). Problems are kept when their contest date falls in the window.
+base64(zlib(pickle(json))). A release (``release_vN``) is the files ``test.jsonl`` …
+``testN.jsonl``, as LiveCodeBench's loader builds it; problems are kept when their contest date
+falls in the window.
 
-A solution passes when every public and private test passes; the harness runs them all inside
-one sandboxed program and asserts each output (whitespace-insensitive lines; floats to 1e-6).
+The prompt is LiveCodeBench's generic generation format (question, format line with or without
+starter code, answer line). A solution passes when every public and private test passes within
+LiveCodeBench's per-test timeout (6 s by default); the harness runs them all inside one
+sandboxed program, each under its own alarm, and asserts each output (whitespace-insensitive
+lines; floats to 1e-6). pass@1 is the share of problems whose greedy solution passes.
 """
 
 from __future__ import annotations
@@ -52,10 +57,24 @@ def _day(text: str) -> date:
     return datetime.fromisoformat(str(text).replace("Z", "")).date()
 
 
-def load(path: str, start_date: str | None = None, end_date: str | None = None) -> list[Problem]:
-    """Problems from a file or a folder of ``test*.jsonl`` files, inside the date window."""
+def release_files(root: Path, release: str | None) -> list[Path]:
+    """The files of a release: ``release_vN`` is test.jsonl, test2.jsonl … testN.jsonl; None: all."""
+    if not root.is_dir():
+        return [root]
+    if release is None:
+        return sorted(root.glob("test*.jsonl"), key=lambda f: int(f.stem[4:] or 1))
+    n = int(release.removeprefix("release_v"))
+    files = [root / ("test.jsonl" if k == 1 else f"test{k}.jsonl") for k in range(1, n + 1)]
+    missing = [f.name for f in files if not f.exists()]
+    if missing:
+        raise FileNotFoundError(f"LiveCodeBench {release} needs {', '.join(missing)} in {root}")
+    return files
+
+
+def load(path: str, start_date: str | None = None, end_date: str | None = None, release: str | None = None) -> list[Problem]:
+    """Problems of a release (a file, or a folder of ``test*.jsonl`` files), inside the date window."""
     root = Path(path)
-    files = sorted(root.glob("test*.jsonl")) if root.is_dir() else [root]
+    files = release_files(root, release)
     if not files:
         raise FileNotFoundError(f"no LiveCodeBench test*.jsonl files in {path}")
     lo = _day(start_date) if start_date else None
@@ -88,24 +107,39 @@ def load(path: str, start_date: str | None = None, end_date: str | None = None) 
     return problems
 
 
+SYSTEM = ("You are an expert Python programmer. You will be given a question (problem specification) and will generate a correct "
+          "Python program that matches the specification and passes all tests.")
+WITH_STARTER = "You will use the following starter code to write the solution to the problem and enclose your code within delimiters."
+WITHOUT_STARTER = ("Read the inputs from stdin solve the problem and write the answer to stdout (do not directly test on the sample "
+                   "inputs). Enclose your code within delimiters as follows. Ensure that when the python program runs, it reads the "
+                   "inputs, runs the algorithm and writes output to STDOUT.")
+
+
 def prompt(problem: Problem) -> str:
-    """The question in LiveCodeBench's generation format; the model answers inside a code block."""
-    text = f"### Question:\n{problem.content.strip()}\n\n"
+    """The question in LiveCodeBench's generic generation format (its system line first); the
+    model answers inside a code block."""
+    text = f"{SYSTEM}\n\n### Question:\n{problem.content.strip()}\n\n"
     if problem.starter_code.strip():
-        text += ("### Format: You will use the following starter code to write the solution to the problem and enclose your code "
-                 f"within delimiters.\n```python\n{problem.starter_code.strip()}\n```\n\n")
+        text += f"### Format: {WITH_STARTER}\n```python\n{problem.starter_code.strip()}\n```\n\n"
     else:
-        text += ("### Format: Read the inputs from stdin solve the problem and write the answer to stdout (do not directly test "
-                 "on the sample inputs). Enclose your code within delimiters as follows.\n```python\n# YOUR CODE HERE\n```\n\n")
+        text += f"### Format: {WITHOUT_STARTER}\n```python\n# YOUR CODE HERE\n```\n\n"
     return text + "### Answer: (use the provided format with backticks)\n\n"
 
 
 _HARNESS = '''
-import contextlib, io, json, sys
+import contextlib, io, json, signal, sys
 
 CODE = {code!r}
 TESTS = {tests!r}
 FUNC = {func!r}
+TIMEOUT = {timeout!r}
+
+
+def expired(signum, frame):
+    raise TimeoutError(f"a test ran past {{TIMEOUT}} s")
+
+
+signal.signal(signal.SIGALRM, expired)
 
 
 def same(got, want):
@@ -130,6 +164,7 @@ def same(got, want):
 
 compiled = compile(CODE, "solution.py", "exec")
 for number, test in enumerate(TESTS):
+    signal.setitimer(signal.ITIMER_REAL, TIMEOUT)
     if test.get("testtype") == "functional":
         namespace = {{"__name__": "solution"}}
         exec(compiled, namespace)
@@ -146,9 +181,16 @@ for number, test in enumerate(TESTS):
         except SystemExit:
             pass
         assert same(out.getvalue(), test["output"]), f"test {{number}}: {{out.getvalue()[:200]!r}}"
+    signal.setitimer(signal.ITIMER_REAL, 0)
 '''
 
 
-def program(problem: Problem, code: str) -> str:
-    """One sandbox program that runs every test of the problem against ``code``."""
-    return _HARNESS.format(code=IMPORTS + code, tests=problem.tests, func=problem.func_name)
+def program(problem: Problem, code: str, timeout_s: float = 6.0) -> str:
+    """One sandbox program that runs every test of the problem against ``code``, each test under
+    its own ``timeout_s`` alarm."""
+    return _HARNESS.format(code=IMPORTS + code, tests=problem.tests, func=problem.func_name, timeout=float(timeout_s))
+
+
+def program_timeout(problem: Problem, timeout_s: float) -> float:
+    """The sandbox's wall-clock limit for a problem's program: every test at its limit, and a margin."""
+    return timeout_s * max(1, len(problem.tests)) + 10

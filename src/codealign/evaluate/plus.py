@@ -26,6 +26,7 @@ from pathlib import Path
 from codealign import io
 from codealign.benchmarks import read_jsonl
 from codealign.config import resolve_path
+from codealign.generation.prompts import instruction_prompt_of
 
 log = logging.getLogger("codealign.evaluate.plus")
 
@@ -68,7 +69,7 @@ def prompt_for(task: dict, style: str, template: dict) -> tuple[str, tuple[str, 
     if style == "completion":
         return task["prompt"], COMPLETION_STOP, task["prompt"]
     instruction = INSTRUCTION.format(prompt=task["prompt"].strip())
-    return f"{template['instruction']}{instruction.strip()}\n\n{template['response']}{RESPONSE}", ("\n```",), ""
+    return instruction_prompt_of(instruction, template) + RESPONSE, ("\n```",), ""
 
 
 def solution_from(task: dict, prefix: str, completion: str, style: str) -> str:

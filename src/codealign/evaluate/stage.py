@@ -5,8 +5,9 @@
 ``generate``  greedy pass@1 samples of one model with codealign's backends; the base model in
               completion style, the tuned one in its instruction template (``eval.styles``).
 ``score``     EvalPlus for HumanEval+/MBPP+; codealign's sandbox for LiveCodeBench and DS-1000.
-``report``    one table (JSON + CSV) and a bar chart, base and tuned side by side, with task counts
-              and the training outcome (an untrained "tuned" model is marked as such).
+``report``    one table (JSON + CSV) and a bar chart, base and tuned side by side: every pass@1
+              with its task count and 95% Wilson interval, a paired exact McNemar test of tuned
+              against base, and the training outcome (an untrained "tuned" model is marked).
 """
 
 from __future__ import annotations
@@ -16,16 +17,18 @@ import gzip
 import io as _io
 import json
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 from codealign import io, logs
 from codealign.benchmarks import read_jsonl
 from codealign.config import resolve_path
 from codealign.evaluate import ds1000, livecodebench, plus
+from codealign.evaluate.uncertainty import interval, mcnemar
 from codealign.generation import runner
 from codealign.generation.backend import BackendSpec, Request, Sampling
 from codealign.generation.models import fingerprint
+from codealign.generation.prompts import instruction_prompt_of
 from codealign.sandbox import Sandbox, SandboxConfig
 from codealign.selfalign import llmstage
 from codealign.stats import Stats
@@ -45,7 +48,7 @@ def write_tasks(*, benchmark: str, path: str, cfg: dict, out: str, log_file: str
     else:
         if benchmark == "livecodebench":
             window = cfg["livecodebench"]
-            problems = livecodebench.load(resolve_path(path), window["start_date"], window["end_date"])
+            problems = livecodebench.load(resolve_path(path), window["start_date"], window["end_date"], window["release"])
         else:
             problems = ds1000.load(resolve_path(path), cfg["ds1000"]["libraries"])
         first = (subset or {}).get("first")
@@ -84,7 +87,7 @@ def task_id(benchmark: str, task) -> str:
 def _wrap(text: str, style: str, template: dict) -> str:
     if style == "completion":
         return text + CODE_FENCE
-    return f"{template['instruction']}{text.strip()}\n\n{template['response']}{CODE_FENCE}"
+    return instruction_prompt_of(text, template) + CODE_FENCE
 
 
 def request_for(benchmark: str, task, style: str, template: dict, sampling: Sampling) -> tuple[Request, str]:
@@ -108,6 +111,11 @@ def model_spec(name: str, eval_cfg: dict, generation: dict, models: dict, checkp
     return llmstage.backend_spec(stage, generation, models, threads)
 
 
+def eval_sampling(cfg: dict, seed: int) -> Sampling:
+    """Greedy, one sample: pass@1 as the paper reports it."""
+    return Sampling(0.0, 1.0, cfg["max_new_tokens"], (), 1, seed)
+
+
 def generate(*, benchmark: str, tasks_path: str, model: str, cfg: dict, generation: dict, models: dict, template: dict,
              base_seed: int, out: str, stats_path: str, cache_path: str, checkpoint: str | None = None, threads: int = 1,
              log_file: str | None = None) -> Stats:
@@ -115,7 +123,7 @@ def generate(*, benchmark: str, tasks_path: str, model: str, cfg: dict, generati
     tasks = _read_tasks(benchmark, tasks_path)
     style = cfg["styles"][model]
     spec = model_spec(model, cfg, generation, models, checkpoint, threads)
-    built = [request_for(benchmark, t, style, template, Sampling(0.0, 1.0, cfg["max_new_tokens"], (), 1, base_seed + i)) for i, t in enumerate(tasks)]
+    built = [request_for(benchmark, t, style, template, eval_sampling(cfg, base_seed + i)) for i, t in enumerate(tasks)]
     completions, run_stats = runner.run([r for r, _ in built], spec, cache_path)
     samples, empty = [], 0
     for task, (_, prefix), result in zip(tasks, built, completions):
@@ -137,8 +145,34 @@ def generate(*, benchmark: str, tasks_path: str, model: str, cfg: dict, generati
     return stats
 
 
+def _sandboxed(benchmark: str, tasks: dict, samples: list[dict], execution: dict, harness: dict, threads: int):
+    """Verdicts of LiveCodeBench / DS-1000 programs under each harness's own time limits."""
+    if benchmark == "livecodebench":
+        per_test = harness["timeout_s"]
+        programs = [livecodebench.program(tasks[s["task_id"]], s["solution"], per_test) for s in samples]
+        timeouts = [livecodebench.program_timeout(tasks[s["task_id"]], per_test) for s in samples]
+    else:
+        programs = [ds1000.program(tasks[s["task_id"]], s["solution"]) for s in samples]
+        timeouts = [harness["timeout_s"]] * len(samples)
+    verdicts: list = [None] * len(programs)
+    with Sandbox(SandboxConfig.from_section(execution, threads, programs)) as box:
+        base = box.config.limits
+        if benchmark == "ds1000":
+            check = box.run(["import " + ", ".join(ds1000.LIBRARIES)], replace(base, timeout_s=120))[0]
+            if check.status != "pass":
+                raise RuntimeError(f"DS-1000 needs {', '.join(ds1000.LIBRARIES)} inside the sandbox, and they do not import there "
+                                   f"({check.status}: {check.detail[-300:]}); see execution.python and execution.site_packages")
+        for timeout in sorted(set(timeouts)):
+            indices = [i for i, t in enumerate(timeouts) if t == timeout]
+            for i, v in zip(indices, box.run([programs[i] for i in indices], replace(base, timeout_s=timeout))):
+                verdicts[i] = v
+        return verdicts, box.isolation
+
+
 def score(*, benchmark: str, tasks_path: str, samples_path: str, out: str, execution: dict, cache_dir: str, threads: int = 1,
-          evalplus: dict | None = None, log_file: str | None = None) -> dict:
+          evalplus: dict | None = None, harness: dict | None = None, log_file: str | None = None) -> dict:
+    """``harness``: the benchmark's own section of ``eval`` (LiveCodeBench's per-test and DS-1000's
+    per-problem time limits)."""
     logs.setup(log_file)
     samples = io.read_jsonl(samples_path)
     if benchmark in PLUS:
@@ -150,11 +184,8 @@ def score(*, benchmark: str, tasks_path: str, samples_path: str, out: str, execu
                                                       gt_time_limit_factor=limits.get("gt_time_limit_factor", 4.0)))
     else:
         tasks = {task_id(benchmark, t): t for t in _read_tasks(benchmark, tasks_path)}
-        build = livecodebench.program if benchmark == "livecodebench" else ds1000.program
-        programs = [build(tasks[s["task_id"]], s["solution"]) for s in samples]
-        with Sandbox(SandboxConfig.from_section(execution, threads, programs)) as box:
-            verdicts = box.run(programs)
-            isolation = box.isolation
+        defaults = {"livecodebench": {"timeout_s": 6.0}, "ds1000": {"timeout_s": 120.0}}[benchmark]
+        verdicts, isolation = _sandboxed(benchmark, tasks, samples, execution, {**defaults, **(harness or {})}, threads)
         per_task = {s["task_id"]: v.status == "pass" for s, v in zip(samples, verdicts)}
         details = {s["task_id"]: {"status": v.status, "detail": v.detail[:300]} for s, v in zip(samples, verdicts)}
         n = len(per_task)
@@ -166,38 +197,68 @@ def score(*, benchmark: str, tasks_path: str, samples_path: str, out: str, execu
     return result
 
 
+def _outcomes(benchmark: str, s: dict, key: str) -> dict[str, bool]:
+    """Per-task pass/fail of one score file for one metric, known-broken tasks left out."""
+    excluded = set(s.get("excluded", {}))
+    if benchmark in PLUS:
+        return {t: r[key] for t, r in s["per_task"].items() if t not in excluded}
+    return {t: bool(r) for t, r in s["per_task"].items()}
+
+
+def _metrics(benchmark: str) -> list[tuple[str, str]]:
+    """(column, per-task key) of each metric a benchmark reports."""
+    return [("pass@1", "base"), ("pass@1_plus", "plus")] if benchmark in PLUS else [("pass@1", "pass")]
+
+
 def report(*, scores: dict[str, dict[str, str]], training_log: str | None, out_json: str, out_csv: str, out_png: str,
            log_file: str | None = None) -> list[dict]:
-    """``scores[benchmark][model]`` → path of a score file."""
+    """``scores[benchmark][model]`` → path of a score file. Every pass@1 comes with its task count
+    and 95% interval; base and tuned get a paired exact McNemar test on the same tasks."""
     logs.setup(log_file)
     training = io.read_json(training_log) if training_log else {}
-    rows = []
+    rows, comparisons, outcomes = [], [], {}
     for benchmark, by_model in scores.items():
         for model, path in by_model.items():
             s = io.read_json(path)
-            row = {"benchmark": benchmark, "model": model, "tasks": s["tasks"]}
-            if benchmark in PLUS:
-                row.update({"pass@1": s["pass@1_base"], "pass@1_plus": s["pass@1_plus"], "excluded": ",".join(s.get("excluded", {}))})
-            else:
-                row.update({"pass@1": s["pass@1"], "pass@1_plus": None, "excluded": ""})
+            row = {"benchmark": benchmark, "model": model, "tasks": s["tasks"], "pass@1_plus": None, "pass@1_plus_ci": None,
+                   "excluded": ",".join(s.get("excluded", {})), "isolation": s.get("isolation", "evalplus")}
+            for column, key in _metrics(benchmark):
+                per_task = _outcomes(benchmark, s, key)
+                outcomes[benchmark, model, column] = per_task
+                row[column] = round(sum(per_task.values()) / len(per_task), 4) if per_task else None
+                row[f"{column}_ci"] = interval(sum(per_task.values()), len(per_task))
             row["note"] = f"untrained: {training.get('reason')}" if model == "tuned" and training.get("status") == "untrained" else ""
             rows.append(row)
-    io.write_json(out_json, {"scores": rows, "training": {k: v for k, v in training.items() if k != "log_history"}})
+        if {"base", "tuned"} <= set(by_model):
+            for column, _ in _metrics(benchmark):
+                test = mcnemar(outcomes[benchmark, "tuned", column], outcomes[benchmark, "base", column])
+                comparisons.append({"benchmark": benchmark, "metric": column, "first": "tuned", "second": "base", **test})
+    io.write_json(out_json, {"scores": rows, "comparisons": comparisons, "interval": "95% Wilson score interval",
+                             "training": {k: v for k, v in training.items() if k != "log_history"}})
     buffer = _io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=["benchmark", "model", "tasks", "pass@1", "pass@1_plus", "excluded", "note"])
+    fields = ["benchmark", "model", "tasks", "pass@1", "pass@1_ci", "pass@1_plus", "pass@1_plus_ci", "excluded", "note"]
+    writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
     writer.writeheader()
-    writer.writerows(rows)
+    writer.writerows({**r, **{k: _ci_text(r[k]) for k in ("pass@1_ci", "pass@1_plus_ci")}} for r in rows)
     io.write_text(out_csv, buffer.getvalue())
-    _chart(rows, out_png)
+    _chart(rows, comparisons, out_png)
     log.info("scores:\n%s", buffer.getvalue())
+    for c in comparisons:
+        log.info("%s %s: tuned-only %d, base-only %d of %d tasks, McNemar p=%s", c["benchmark"], c["metric"], c["only_first"], c["only_second"],
+                 c["tasks"], c["p_value"])
     return rows
+
+
+def _ci_text(ci) -> str:
+    return f"[{ci[0]:.4f}, {ci[1]:.4f}]" if ci else ""
 
 
 NAMES = {"humanevalplus": ("HumanEval", "HumanEval+"), "mbppplus": ("MBPP", "MBPP+"), "livecodebench": ("LiveCodeBench", None), "ds1000": ("DS-1000", None)}
 
 
-def _chart(rows: list[dict], path: str) -> None:
-    """Grouped bars: one group per metric (HumanEval, HumanEval+, …), one bar per model."""
+def _chart(rows: list[dict], comparisons: list[dict], path: str) -> None:
+    """Grouped bars with 95% intervals: one group per metric (HumanEval, HumanEval+, …), one bar
+    per model; each label gives the score and the task count, so a 0.0 still says what it rests on."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -211,16 +272,28 @@ def _chart(rows: list[dict], path: str) -> None:
             metrics.append((plus_name, benchmark, "pass@1_plus"))
     models = list(dict.fromkeys(r["model"] for r in rows))
     value = {(r["benchmark"], r["model"]): r for r in rows}
-    fig, ax = plt.subplots(figsize=(max(5.0, 1.5 * len(metrics)), 3.8))
+    p_values = {(c["benchmark"], c["metric"]): c["p_value"] for c in comparisons}
+    fig, ax = plt.subplots(figsize=(max(5.5, 1.8 * len(metrics)), 4.2))
     width = 0.8 / max(1, len(models))
+    top = 0.0
     for k, model in enumerate(models):
-        heights = [100 * (value.get((b, model), {}).get(key) or 0.0) for _, b, key in metrics]
-        bars = ax.bar([i + k * width for i in range(len(metrics))], heights, width, label=model)
-        ax.bar_label(bars, fmt="%.1f", fontsize=8)
-    ax.set_xticks([i + width * (len(models) - 1) / 2 for i in range(len(metrics))], [m[0] for m in metrics])
-    ax.set_ylabel("pass@1 (%)")
+        xs = [i + k * width for i in range(len(metrics))]
+        cells = [value.get((b, model), {}) for _, b, _ in metrics]
+        heights = [100 * (c.get(key) or 0.0) for c, (_, _, key) in zip(cells, metrics)]
+        cis = [c.get(f"{key}_ci") or (0.0, 0.0) for c, (_, _, key) in zip(cells, metrics)]
+        low = [h - 100 * ci[0] for h, ci in zip(heights, cis)]
+        high = [100 * ci[1] - h for h, ci in zip(heights, cis)]
+        bars = ax.bar(xs, heights, width, yerr=[low, high], capsize=4, label=model, error_kw={"elinewidth": 1})
+        labels = [f"{h:.1f}\nn={c.get('tasks', 0)}" for h, c in zip(heights, cells)]
+        for x, h, up, label in zip(xs, heights, high, labels):
+            ax.text(x, h + up + 1, label, ha="center", va="bottom", fontsize=7)
+        top = max([top] + [h + up for h, up in zip(heights, high)])
+    ticks = [f"{m[0]}" + (f"\nMcNemar p={p_values[m[1], m[2]]:.3g}" if (m[1], m[2]) in p_values else "") for m in metrics]
+    ax.set_xticks([i + width * (len(models) - 1) / 2 for i in range(len(metrics))], ticks, fontsize=8)
+    ax.set_ylim(0, min(100, top + 15) if top else 15)
+    ax.set_ylabel("pass@1 (%), 95% interval")
     ax.set_title("Base vs tuned model, greedy pass@1")
-    ax.legend()
+    ax.legend(fontsize=8)
     fig.tight_layout()
     with io.atomic_path(path) as tmp:
         fig.savefig(tmp, format="png", dpi=120)

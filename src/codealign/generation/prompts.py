@@ -147,6 +147,15 @@ def response_prompt(instruction: str, examples: list[Example]) -> str:
     return f"{RESPONSE_PREAMBLE}{shots}### Instruction\n{instruction.strip()}\n\n### Response\n## Reasoning\n"
 
 
+# --- the instruction template of the tuned model (training and evaluation) -----------------
+
+
+def instruction_prompt_of(instruction: str, template: dict) -> str:
+    """``train.template`` around an instruction: system line, instruction header, the instruction,
+    a blank line, the response header. BOS is the tokenizer's business (``train.bos_prefix``)."""
+    return f"{template.get('system', '')}{template['instruction']}{instruction.strip()}\n\n{template['response']}"
+
+
 # --- the docstring judge --------------------------------------------------------------------
 
 JUDGE_PREAMBLE = (

@@ -73,7 +73,7 @@ def _generate(requests, keys, backend, cache, stats) -> RunStats:
             continue
         reported = 0
 
-        def partial(finished: int, pending_here: int = pending_here) -> None:
+        def partial(finished: int) -> None:  # called while this chunk's generate() runs
             nonlocal reported
             finished = min(finished, pending_here)
             if finished > reported:

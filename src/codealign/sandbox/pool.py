@@ -21,7 +21,6 @@ A worker that dies or stops answering is killed and replaced; its program gets a
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import logging
 import os
@@ -101,15 +100,6 @@ SECCOMP = (
     "init_module, finit_module, delete_module, mount, umount, pivot_root, swapon, swapoff, reboot, bpf, "
     "perf_event_open, userfaultfd, keyctl, add_key, request_key, unshare, setns } } USE codealign DEFAULT ALLOW"
 )
-
-
-def code_fingerprint() -> str:
-    """A hash of the sandbox's own code (this module and the worker script): part of the key of
-    every cached verdict, so a change to how programs run re-runs them."""
-    sha = hashlib.sha256()
-    for name in ("pool.py", "worker.py"):
-        sha.update(resources.files("codealign.sandbox").joinpath(name).read_bytes())
-    return sha.hexdigest()[:16]
 
 
 class SandboxUnavailable(RuntimeError):

@@ -1,4 +1,5 @@
-"""Decontaminate: drop seeds that contain a HumanEval(+)/MBPP(+) description or solution.
+"""Decontaminate: drop seeds that contain benchmark text — a HumanEval(+)/MBPP(+) description or
+solution, a DS-1000 or LiveCodeBench problem statement, or a field of any extra file listed.
 
 Every hit (seed id, benchmark, task id, what matched, the matched text) is written to a JSON
 Lines log artifact. Drop reason: ``contaminated``.
@@ -17,14 +18,24 @@ from codealign.stats import Stats
 log = logging.getLogger("codealign.seeds.decontaminate")
 
 
+def benchmark_names(cfg: dict, benchmark_paths: dict) -> list[str]:
+    """The benchmarks decontaminated against: those listed, or (``all``) every one that names a file."""
+    if cfg["benchmarks"] == "all":
+        return [name for name in benchmarks.LOADERS if benchmark_paths.get(name)]
+    return list(cfg["benchmarks"])
+
+
 def build(cfg: dict, benchmark_paths: dict) -> Decontaminator:
-    """A decontaminator over the benchmarks ``cfg`` names (paths from the ``benchmarks`` section)."""
+    """A decontaminator over the benchmarks ``cfg`` names (paths from the ``benchmarks`` section)
+    and its extra files."""
     tasks = []
-    for name in cfg["benchmarks"]:
+    for name in benchmark_names(cfg, benchmark_paths):
         path = benchmark_paths.get(name)
         if not path:
-            raise ValueError(f"decontamination benchmark {name!r} has no file: set benchmarks.{name}")
+            raise ValueError(f"seeds.decontamination.benchmarks: {name!r} has no file: set benchmarks.{name}")
         tasks += benchmarks.load(name, path)
+    for extra in cfg.get("extra", []):
+        tasks += benchmarks.load_fields(extra["path"], extra["fields"], extra.get("name"))
     ngram = cfg["ngram"]["n"] if cfg["ngram"]["enabled"] else None
     return Decontaminator(tasks, whitelist=cfg["whitelist"], ngram=ngram)
 
@@ -32,7 +43,7 @@ def build(cfg: dict, benchmark_paths: dict) -> Decontaminator:
 def run(*, seeds: str, out: str, hits_path: str, stats_path: str, cfg: dict, benchmark_paths: dict, log_file: str | None = None) -> Stats:
     logs.setup(log_file)
     checker = build(cfg, benchmark_paths)
-    log.info("%d benchmark strings to search for", len(checker.patterns))
+    log.info("%d benchmark strings to search for (%s)", len(checker.patterns), ", ".join(benchmark_names(cfg, benchmark_paths)))
     rows = io.read_rows(seeds)
     stats = Stats("seeds_decontaminate", unit_in="functions", n_in=len(rows))
     kept, hits = [], []
@@ -49,6 +60,7 @@ def run(*, seeds: str, out: str, hits_path: str, stats_path: str, cfg: dict, ben
     io.write_rows(out, kept, schema(Seed))
     stats.n_out = len(kept)
     stats.extra["contaminated_by_benchmark"] = dict(sorted(by_benchmark.items()))
+    stats.extra["benchmarks"] = benchmark_names(cfg, benchmark_paths) + [e.get("name") or e["path"] for e in cfg.get("extra", [])]
     stats.save(stats_path)
     log.info(stats.summary())
     return stats

@@ -21,8 +21,8 @@ from codealign import cli, io, logs
 from codealign.cache import JsonlCache
 from codealign.records import Execution, schema
 from codealign.sandbox import Sandbox, SandboxConfig
-from codealign.sandbox.pool import code_fingerprint
 from codealign.stats import Stats
+from codealign.workflow import code_version
 
 log = logging.getLogger("codealign.selfalign.execute")
 
@@ -38,7 +38,7 @@ def run_shard(*, responses_path: str, out: str, stats_path: str, cache_path: str
     rows = io.read_rows(responses_path)
     # A verdict depends on the program, the limits, the isolation asked for and the sandbox's code.
     setup = json.dumps({"limits": asdict(SandboxConfig.from_section(cfg).limits), "isolation": cfg["isolation"],
-                        "sandbox": code_fingerprint()}, sort_keys=True)
+                        "sandbox": code_version("codealign.sandbox.pool")}, sort_keys=True)
     keys = [hashlib.sha256((setup + "\0" + program(r)).encode()).hexdigest() for r in rows]
     cache = JsonlCache(cache_path)
     todo = [i for i, k in enumerate(keys) if k not in cache]

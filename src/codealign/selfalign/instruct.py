@@ -3,10 +3,13 @@
 S→C  k-shot (default 8) completion: a seed snippet → a comma-separated list of the programming
      concepts it uses. Rejected: ``empty``, ``truncated`` (hit max_new_tokens), ``echoed_fewshot``
      (repeats an example's concepts), ``no_concepts``.
-C→I  k-shot: concepts + a category and difficulty sampled per item → an instruction.
+C→I  k-shot: concepts + a category (weighted, the paper's 2 : 1 : 1 for function : class :
+     program) and a difficulty drawn per item → an instruction. It ends where the next example
+     would begin (the paper), or at its first blank line (``stop_at_blank_line``, for small models).
 S→I  the paper's ablation (``instruct.mode: seed``): the seed snippet → an instruction directly.
      Rejected: ``empty``, ``truncated``, ``echoed_fewshot``, ``too_short``, ``format_leak``
-     (the completion carries prompt scaffolding such as a code fence or a ``##`` header).
+     (the completion carries prompt scaffolding: a ``##`` header, or — with ``stop_at_blank_line``
+     — a code fence).
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ def concepts_reason(c: Completion, examples) -> str | None:
     return None
 
 
-def instruction_reason(c: Completion, examples) -> str | None:
+def instruction_reason(c: Completion, examples, allow_code: bool = True) -> str | None:
     text = c.text.strip()
     if not text:
         return "empty"
@@ -69,7 +72,7 @@ def instruction_reason(c: Completion, examples) -> str | None:
         return "truncated"
     if _norm(text) in {_norm(e.instruction) for e in examples}:
         return "echoed_fewshot"
-    if "```" in text or re.search(r"^##", text, re.M):
+    if (not allow_code and "```" in text) or re.search(r"^##", text, re.M):
         return "format_leak"
     if len(text.split()) < 6:
         return "too_short"
@@ -81,8 +84,18 @@ def _sampling(cfg: dict, stop: tuple[str, ...], seed: int) -> Sampling:
 
 
 def category_and_difficulty(cfg: dict, index: int, base_seed: int) -> tuple[str, str]:
+    """The category (drawn by weight) and difficulty (uniform) of item ``index``."""
     rng = random.Random(f"{base_seed}/task/{index}")
-    return rng.choice(cfg["categories"]), rng.choice(cfg["difficulties"])
+    names = [name for name, weight in cfg["categories"].items() if weight > 0]
+    if not names:
+        raise ValueError("instruct.instructions.categories: every weight is 0")
+    category = rng.choices(names, weights=[cfg["categories"][n] for n in names])[0]
+    return category, rng.choice(cfg["difficulties"])
+
+
+def instruction_stops(cfg: dict) -> tuple[str, ...]:
+    """Where an instruction ends: the next ``###`` block, and its first blank line if so configured."""
+    return ("\n###", "\n\n") if cfg["stop_at_blank_line"] else ("\n###",)
 
 
 # --- S→C --------------------------------------------------------------------------------------
@@ -145,13 +158,13 @@ def run_instructions_shard(*, items_path: str, shard: int, n_shards: int, cfg: d
             prompt = instruction_prompt(", ".join(item["concepts"]), category, difficulty, examples(index))
         else:
             prompt = seed_instruction_prompt(item["code"], category, difficulty, examples(index))
-        return [Request(prompt, _sampling(stage_cfg, ("\n###", "\n\n"), base_seed + index))]
+        return [Request(prompt, _sampling(stage_cfg, instruction_stops(stage_cfg), base_seed + index))]
 
     def parse(item, results):
         index = index_of[item["seed_id"]]
         shots = examples(index)
         c = results[0][0]
-        reason = instruction_reason(c, shots)
+        reason = instruction_reason(c, shots, allow_code=not stage_cfg["stop_at_blank_line"])
         if reason:
             return [], [(0, reason, c.text)]
         category, difficulty = category_and_difficulty(stage_cfg, index, base_seed)

@@ -75,6 +75,13 @@ def split(text: str) -> Parsed | str:
     return Parsed(full[: tests.end()].rstrip() + "\n", impl.group(1).rstrip() + "\n", tests.group(1).rstrip() + "\n", n_asserts)
 
 
+def without_tests(response: str) -> str:
+    """The response up to its ``## Tests`` section: reasoning, implementation and explanation
+    (what the paper trains on; it splits at ``</response>\\n\\n<tests>``)."""
+    tests = [m for m in _HEADER.finditer(response) if m.group(1).lower() == "tests"]
+    return response[: tests[-1].start()].rstrip() + "\n" if tests else response
+
+
 def reason_for(c: Completion, examples) -> str | Parsed:
     if c.finish_reason == "length":
         return "truncated"

@@ -189,3 +189,11 @@ def test_accepted_items_become_sft_examples_with_task_and_provenance(tmp_path):
     assert row["source"] == "codeocean" and row["task"] == "code translation" and row["category"] == "python->javascript"
     assert row["instruction"] == "Translate to JavaScript.\n\n```python\ndef f(a):\n    return a\n```" and row["model"] == "m123"
     assert "examples: **1**" in (tmp_path / "README.md").read_text()
+
+
+@pytest.mark.parametrize("char", ["\f", "\x1c", "\x85", "\u2028"])
+def test_raw_code_slices_the_lines_the_parser_counts(char):
+    from codealign.codeocean.rawcode import python_functions
+
+    text = f"# intro{char}more\n\ndef area(r):\n    'Area of a circle.'\n    return 3 * r * r\n"
+    assert list(python_functions(text)) == [("area", "def area(r):\n    return 3 * r * r\n", "Area of a circle.")]

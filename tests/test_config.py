@@ -73,3 +73,28 @@ def test_experiment_config_is_the_base_with_overrides_merged():
     assert effective["default"]["seeds"]["dedup"]["threshold"] == 0.5
     assert effective["strict"]["seeds"]["dedup"]["threshold"] == 0.9
     assert effective["strict"]["seeds"]["filters"] == effective["default"]["seeds"]["filters"]
+
+
+def test_an_overlay_resets_a_mapping_with_null_and_clears_a_subset_with_all():
+    base = cfglib.validate(embedded())
+    assert base["eval"]["subset"] == {"humanevalplus": {"first": 20}, "mbppplus": {"first": 20}}
+    merged = cfglib.deep_merge(base, {"eval": {"subset": "all"}, "train": {"mix": None}, "selection": None})
+    cfglib.validate(merged)
+    assert merged["eval"]["subset"] == {}
+    assert merged["train"]["mix"] == {"selfalign": 1.0, "codeocean": 0.0}  # the schema default
+    assert merged["selection"]["dedup"]["near"]["num_perm"] == 250
+
+
+def test_an_empty_mapping_in_an_overlay_clears_nothing():
+    merged = cfglib.validate(cfglib.deep_merge(cfglib.validate(embedded()), {"eval": {"subset": {}}}))
+    assert merged["eval"]["subset"]["humanevalplus"] == {"first": 20}
+
+
+def test_null_keeps_its_meaning_where_the_schema_takes_null():
+    cfg = cfglib.validate({"seeds": {"judge": {"max_seeds": None}}, "eval": {"subset": {"mbppplus": None}}})
+    assert cfg["seeds"]["judge"]["max_seeds"] is None and cfg["eval"]["subset"] == {"mbppplus": None}
+
+
+def test_all_is_only_a_reset_where_the_schema_says_so():
+    with pytest.raises(cfglib.ConfigError, match=r"train\.mix: 'all' is not of type 'object'"):
+        cfglib.validate({"train": {"mix": "all"}})

@@ -78,3 +78,14 @@ def test_run_streams_into_a_verified_shard(tmp_path):
     assert io.count_rows(out) == 3
     assert io.read_json(tmp_path / "s.json")["dropped"]["undecodable"] == 1
     assert set(io.read_table(out).column_names) == set(Document.__dataclass_fields__)
+
+
+def test_undecodable_bytes_in_a_corpus_file_are_a_drop_not_a_crash(tmp_path):
+    rows = [{"content": b"def f(x):\n    'doc'\n    return x\n", "max_stars_repo_name": "a/b", "max_stars_repo_path": "f.py",
+             "max_stars_repo_licenses": ["MIT"]},
+            {"content": b"def g(y):\n    '\xff\xfe not utf-8'\n    return y\n", "max_stars_repo_name": "a/b", "max_stars_repo_path": "g.py",
+             "max_stars_repo_licenses": ["MIT"]}]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "part-0.parquet")
+    stats = Stats("c", unit_in="files")
+    docs = list(corpus.iter_documents({**CFG, "sources": [{"kind": "hf", "data_files": [str(tmp_path / "*.parquet")]}]}, stats))
+    assert [d.path for d in docs] == ["f.py"] and dict(stats.dropped) == {"undecodable": 1}

@@ -1,5 +1,7 @@
 """Extraction keeps top-level functions whose first statement is a docstring, with their facts."""
 
+import pytest
+
 from codealign.seeds.extract import extract
 
 from seedutil import document, stdlib_seed
@@ -104,3 +106,16 @@ def test_unparsable_documents_are_dropped_with_their_reason():
     assert extract(document("def broken(:\n"))[1] == "syntax_error"
     assert extract(document("x = 1\0\n"))[1] == "null_bytes"
     assert extract(document("x = " + "(" * 300 + ")" * 300))[1] in ("too_deep", "syntax_error")
+
+
+@pytest.mark.parametrize("char", ["\f", "\v", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"])
+def test_a_line_break_the_parser_ignores_does_not_shift_the_slice(char):
+    source = f"# a comment{char}with a break the parser does not count\nX = 1\n\n\ndef area(r):\n    \"\"\"Area.\"\"\"\n    return 3 * r * r\n"
+    seeds, reason, _ = extract(document(source))
+    assert reason is None and [s.code for s in seeds] == ['def area(r):\n    """Area."""\n    return 3 * r * r\n']
+
+
+def test_carriage_returns_count_as_the_parser_counts_them():
+    source = "X = 1\r\n\r\ndef f(a):\r\n    'Doc.'\r\n    return a\r\nY = 2\rdef g(b):\r    'Doc.'\r    return b\r"
+    seeds, _, _ = extract(document(source))
+    assert [s.code for s in seeds] == ["def f(a):\n    'Doc.'\n    return a\n", "def g(b):\n    'Doc.'\n    return b\n"]

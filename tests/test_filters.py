@@ -96,3 +96,19 @@ def test_missing_pyright_is_a_clear_error(monkeypatch):
     monkeypatch.setattr(typecheck.sys, "executable", "/nonexistent/python")
     with pytest.raises(typecheck.TypecheckerUnavailable, match="pyright is not installed"):
         typecheck.version()
+
+
+def test_a_pyright_batch_without_a_report_is_split_until_only_the_bad_function_is_dropped(monkeypatch):
+    real = typecheck.typecheck
+
+    def typecheck_that_chokes_on_poison(snippets, **kw):  # the real Pyright, except that a batch holding `poison` gives no JSON
+        if "poison" in snippets:
+            raise typecheck.TypecheckerUnavailable("pyright gave no report (exit 1)")
+        return real(snippets, **kw)
+
+    monkeypatch.setattr(F.tc, "typecheck", typecheck_that_chokes_on_poison)
+    good = stdlib_seed("html/__init__.py", "escape")
+    bad = stdlib_seed("functools.py", "cmp_to_key")
+    batch = [{"seed_id": "good", "code": good.code}, {"seed_id": "poison", "code": good.code}, {"seed_id": "bad", "code": bad.code}]
+    verdicts = F.typecheck_batch(batch, {"mode": "basic", "timeout_s": 600})
+    assert verdicts == {"good": None, "poison": "typecheck_no_report", "bad": "type_errors"}

@@ -86,3 +86,9 @@ def test_truncated_and_echoed_responses_are_rejected():
     text = f"Reasons.\n\n## Implementation\n```python\n{echo.implementation}```\n\n## Tests\n```python\n{echo.tests}```\n"
     assert respond.reason_for(Completion(text, "stop", 10, 100), [echo]) == "echoed_fewshot"
     assert isinstance(respond.reason_for(Completion(GOOD, "stop", 10, 100), [echo]), respond.Parsed)
+
+
+@pytest.mark.parametrize("tests", ["assert x == " + "-" * 100000 + "1\n", "assert 1" + " + 1" * 200000 + " == 2\n"])
+def test_code_too_deep_for_the_parser_is_a_reason_not_a_crash(tests):
+    text = f"We add.\n\n## Implementation\n```python\nx = 1\n```\n\n## Tests\n```python\n{tests}```\n"
+    assert respond.split(text) == "too_deep"

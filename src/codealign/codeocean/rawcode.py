@@ -34,12 +34,12 @@ log = logging.getLogger("codealign.codeocean.rawcode")
 
 def python_functions(text: str) -> Iterator[tuple[str, str, str]]:
     """(name, code without docstring, docstring) of top-level functions with a docstring."""
-    from codealign.seeds.extract import parse
+    from codealign.seeds.extract import parse, source_lines
 
     tree, _ = parse(text)
     if tree is None:
         return
-    lines = text.splitlines()
+    lines = source_lines(text)
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and ast.get_docstring(node):
             doc = node.body[0]

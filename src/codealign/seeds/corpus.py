@@ -138,7 +138,11 @@ def iter_documents(cfg: dict, stats: Stats) -> Iterator[Document]:
                     stats.drop("undecodable")
                     continue
             else:
-                text = payload.decode("utf-8", "strict") if isinstance(payload, bytes) else payload
+                try:
+                    text = payload.decode("utf-8", "strict") if isinstance(payload, bytes) else payload
+                except UnicodeDecodeError:
+                    stats.drop("undecodable")
+                    continue
                 if len(text.encode("utf-8", "surrogatepass")) > max_bytes:
                     stats.drop("too_large")
                     continue

@@ -11,12 +11,12 @@ from __future__ import annotations
 import ast
 import builtins
 import logging
-import multiprocessing as mp
+import re
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-from codealign import cli, io, logs
+from codealign import cli, io, logs, parallel
 from codealign.records import Document, Seed, content_id, from_row, schema
 from codealign.stats import Stats
 
@@ -141,13 +141,23 @@ def parse(text: str) -> tuple[ast.Module | None, str | None]:
         return None, "too_deep"
 
 
+_NEWLINE = re.compile(r"\r\n|\r|\n")
+
+
+def source_lines(text: str) -> list[str]:
+    """The lines of Python source as the parser counts them (``\\n``, ``\\r\\n``, ``\\r``), so AST line
+    numbers index them. ``str.splitlines`` also breaks at form feeds, ``\\x1c``–``\\x1e``, ``\\x85``
+    and ``\\u2028``/``\\u2029``, which the parser treats as ordinary characters."""
+    return _NEWLINE.split(text)
+
+
 def extract(doc: Document) -> tuple[list[Seed], str | None, int]:
     """Seeds of one document, the document's drop reason (if unparsable), and its top-level function count."""
     tree, reason = parse(doc.content)
     if tree is None:
         return [], reason, 0
     imports = module_imports(tree)
-    lines = doc.content.splitlines()
+    lines = source_lines(doc.content)
     seeds, n_functions = [], 0
     for node in tree.body:
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -205,31 +215,24 @@ def run(*, docs: str, out: str, stats_path: str, threads: int = 1, log_file: str
     seen_ids: set[str] = set()
     duplicates = 0
     with io.ParquetShardWriter(out, schema(Seed)) as writer:
-        pool = mp.get_context("fork").Pool(threads) if threads > 1 else None
-        try:
-            batches = _batches(docs, 64)
-            results = pool.imap(_extract_batch, batches) if pool else map(_extract_batch, batches)
-            for batch in results:
-                rows = []
-                for seeds, reason, n_functions in batch:
-                    stats.n_in += 1
-                    functions_total += n_functions
-                    if reason:
-                        stats.drop(reason)
+        batches = _batches(docs, 64)
+        for batch in parallel.map_batches(_extract_batch, batches, threads, lost=lambda doc: ([], "worker_died", 0)):
+            rows = []
+            for seeds, reason, n_functions in batch:
+                stats.n_in += 1
+                functions_total += n_functions
+                if reason:
+                    stats.drop(reason)
+                    continue
+                for seed in seeds:
+                    # The same function text in two files is one seed (its id is its content hash).
+                    if seed["seed_id"] in seen_ids:
+                        duplicates += 1
                         continue
-                    for seed in seeds:
-                        # The same function text in two files is one seed (its id is its content hash).
-                        if seed["seed_id"] in seen_ids:
-                            duplicates += 1
-                            continue
-                        seen_ids.add(seed["seed_id"])
-                        rows.append(seed)
-                writer.write_rows(rows)
-                progress.update(len(batch))
-        finally:
-            if pool:
-                pool.close()
-                pool.join()
+                    seen_ids.add(seed["seed_id"])
+                    rows.append(seed)
+            writer.write_rows(rows)
+            progress.update(len(batch))
     stats.n_out = writer.rows
     stats.extra.update(
         files_parsed=stats.n_in - sum(stats.dropped.values()),

@@ -10,7 +10,10 @@ In order (each named after what it keeps; the drop reason in parentheses):
                          (``autoimport_timeout``, ``autoimport_error``)
 6. ``banned_imports``    imports none of the banned modules, after autoimport (``banned_import``)
 7. ``typecheck``         every name it reads is defined (``undefined_names``) and Pyright reports
-                         zero errors, checked in batches (``type_errors``, ``typecheck_timeout``)
+                         zero errors, checked in batches, in parallel up to the job's threads
+                         (``type_errors``; a batch that times out or gives no report is split
+                         and retried down to one function: ``typecheck_timeout``,
+                         ``typecheck_no_report``)
 
 Steps 1–6 run in a process pool; Pyright runs over the survivors, batch by batch.
 """
@@ -19,17 +22,17 @@ from __future__ import annotations
 
 import ast
 import logging
-import multiprocessing as mp
 import re
 import signal
 import subprocess
 import time
 import warnings
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
 
-from codealign import cli, io, logs
+from codealign import cli, io, logs, parallel
 from codealign.records import Seed, from_row, schema, to_row
 from codealign.seeds import typecheck as tc
 from codealign.seeds.extract import global_reads, module_imports
@@ -146,6 +149,22 @@ def _prefilter_batch(rows: list[dict], cfg: dict) -> list[tuple[dict, str | None
     return out
 
 
+def typecheck_batch(batch: list[dict], tc_cfg: dict) -> dict[str, str | None]:
+    """seed id → drop reason (None: clean) for one Pyright batch. A batch that times out or gives
+    no report is split in halves and retried, so one bad function costs only itself
+    (``typecheck_timeout`` / ``typecheck_no_report``), never its batch or the job."""
+    try:
+        errors = tc.typecheck({r["seed_id"]: r["code"] for r in batch}, mode=tc_cfg["mode"], timeout_s=tc_cfg["timeout_s"])
+    except (subprocess.TimeoutExpired, tc.TypecheckerUnavailable) as err:
+        if len(batch) == 1:
+            reason = "typecheck_timeout" if isinstance(err, subprocess.TimeoutExpired) else "typecheck_no_report"
+            log.warning("%s: %s", reason, batch[0]["seed_id"])
+            return {batch[0]["seed_id"]: reason}
+        half = len(batch) // 2
+        return {**typecheck_batch(batch[:half], tc_cfg), **typecheck_batch(batch[half:], tc_cfg)}
+    return {r["seed_id"]: ("type_errors" if errors[r["seed_id"]] else None) for r in batch}
+
+
 def run(*, seeds: str, out: str, stats_path: str, cfg: dict, threads: int = 1, log_file: str | None = None) -> Stats:
     logs.setup(log_file)
     tc_cfg = cfg["typecheck"]
@@ -159,11 +178,7 @@ def run(*, seeds: str, out: str, stats_path: str, cfg: dict, threads: int = 1, l
     work = partial(_prefilter_batch, cfg=cfg)
     progress = logs.Progress(log, total, "functions (rule filters + autoimport)")
     batches = io.iter_batches(seeds, batch_size=128)
-    if threads > 1:
-        with mp.get_context("fork").Pool(threads) as pool:
-            results = list(_drain(pool.imap(work, batches), progress))
-    else:
-        results = list(_drain(map(work, batches), progress))
+    results = list(_drain(parallel.map_batches(work, batches, threads, lost=lambda row: (row, "worker_died")), progress))
     for row, reason in results:
         if reason:
             stats.drop(reason)
@@ -173,21 +188,20 @@ def run(*, seeds: str, out: str, stats_path: str, cfg: dict, threads: int = 1, l
 
     if tc_cfg["enabled"]:
         started = time.monotonic()
-        checked = []
         size = tc_cfg["batch_size"]
-        for start in range(0, len(survivors), size):
-            batch = survivors[start : start + size]
-            try:
-                errors = tc.typecheck({r["seed_id"]: r["code"] for r in batch}, mode=tc_cfg["mode"], timeout_s=tc_cfg["timeout_s"])
-            except subprocess.TimeoutExpired:
-                stats.drop("typecheck_timeout", len(batch))
-                continue
-            for row in batch:
-                if errors[row["seed_id"]]:
-                    stats.drop("type_errors")
-                else:
-                    checked.append(row)
-            log.info("type-checked %d/%d", min(start + size, len(survivors)), len(survivors))
+        batches = [survivors[start : start + size] for start in range(0, len(survivors), size)]
+        verdicts: dict[str, str | None] = {}
+        with ThreadPoolExecutor(max(1, threads)) as pool:  # each batch is its own Pyright process
+            for done, result in enumerate(pool.map(lambda b: typecheck_batch(b, tc_cfg), batches), 1):
+                verdicts.update(result)
+                log.info("type-checked %d/%d batches", done, len(batches))
+        checked = []
+        for row in survivors:
+            reason = verdicts[row["seed_id"]]
+            if reason:
+                stats.drop(reason)
+            else:
+                checked.append(row)
         survivors = checked
         stats.extra["seconds_typecheck"] = round(time.monotonic() - started, 2)
 

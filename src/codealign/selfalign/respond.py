@@ -4,8 +4,9 @@ tests — n samples per instruction (default 10, temperature 0.7, 1-shot from th
 Each sample is split into the code of its Implementation and Tests sections; the program the
 sandbox runs is the implementation followed by the tests. A sample is rejected, per reason, when
 it is ``truncated`` (hit max_new_tokens), ``empty``, has ``no_code`` or ``no_tests`` (no tests
-section, or no assert in it), its program does not parse (``syntax_error``), or it repeats the
-few-shot example's implementation (``echoed_fewshot``).
+section, or no assert in it), its program does not parse (``syntax_error``) or is nested too deep
+for the parser (``too_deep``: RecursionError or MemoryError), or it repeats the few-shot
+example's implementation (``echoed_fewshot``).
 """
 
 from __future__ import annotations
@@ -62,8 +63,10 @@ def split(text: str) -> Parsed | str:
         return "no_tests"
     try:
         tree = ast.parse(tests.group(1))
-    except SyntaxError:
+    except (SyntaxError, ValueError):
         return "syntax_error"
+    except (RecursionError, MemoryError):  # deeply nested generated code: the parser gives up
+        return "too_deep"
     n_asserts = sum(isinstance(node, ast.Assert) for node in ast.walk(tree))
     if n_asserts == 0:
         return "no_tests"
@@ -72,6 +75,8 @@ def split(text: str) -> Parsed | str:
         compile(program, "program.py", "exec")
     except (SyntaxError, ValueError):
         return "syntax_error"
+    except (RecursionError, MemoryError):
+        return "too_deep"
     return Parsed(full[: tests.end()].rstrip() + "\n", impl.group(1).rstrip() + "\n", tests.group(1).rstrip() + "\n", n_asserts)
 
 

@@ -38,3 +38,21 @@ def test_cached_verdicts_serve_the_same_setup_only(tmp_path):
     longer = run(tmp_path, isolation="nsjail", timeout_s=20)
     assert longer.extra["executed"] == 6
     assert [v["status"] for v in io.read_rows(tmp_path / "verdicts.parquet")] == ["fail", "pass"] * 3
+
+
+def test_the_key_holds_what_ran_not_what_was_asked(tmp_path):
+    write_responses(tmp_path / "responses.parquet")
+    run(tmp_path, isolation="nsjail")
+    assert run(tmp_path, isolation="auto").extra["executed"] == 0  # auto chose nsjail here: the same verdicts
+
+
+def test_every_input_of_a_verdict_is_in_its_key(tmp_path):
+    import os
+
+    write_responses(tmp_path / "responses.parquet", n=2)
+    base = {"isolation": "nsjail"}
+    run(tmp_path, **base)
+    changes = {"site_packages": "none", "python": os.path.realpath("/usr/bin/python3"), "memory_mb": 1024, "processes": 32, "file_size_mb": 8, "open_files": 128}
+    for key, value in changes.items():
+        assert run(tmp_path, **base, **{key: value}).extra["executed"] == 2, key
+    assert run(tmp_path, **base).extra["executed"] == 0

@@ -1,5 +1,7 @@
 """The request cache and the sharded runner: resumable, and a resumed shard equals an uninterrupted one."""
 
+import pytest
+
 from codealign.generation import runner
 from codealign.generation.backend import Completion, Request, Sampling
 from codealign.generation.cache import RequestCache
@@ -55,3 +57,21 @@ def test_keys_change_with_prompt_sampling_and_model(tiny_model):
     keys = {spec.request_key(r), spec.request_key(other_seed), other_model.request_key(r), spec.request_key(Request(r.prompt + " ", r.sampling))}
     assert len(keys) == 4
     assert spec.request_key(r) == spec.request_key(Request(r.prompt, Sampling(temperature=1.0, max_new_tokens=12, n=2, seed=100)))
+
+
+@pytest.mark.parametrize("kind,changes", [
+    ("transformers", {"dtype": "bfloat16", "device": "cuda", "batch_size": 4}),
+    ("vllm", {"dtype": "float16", "max_model_len": 8192, "tensor_parallel_size": 2, "gpu_memory_utilization": 0.5,
+              "enable_prefix_caching": False, "enforce_eager": True, "chunk_requests": 8, "deterministic_batches": False,
+              "python": "/opt/other-vllm/bin/python"}),
+    ("openai", {"base_url": "http://127.0.0.1:9000/v1", "model": "another-served-model"}),
+])
+def test_every_backend_setting_that_changes_outputs_changes_the_key(kind, changes):
+    from codealign.generation.backend import BackendSpec
+
+    r = Request("def f():", Sampling(temperature=0.0, max_new_tokens=4, n=1, seed=1))
+    base = BackendSpec(kind, "m", "fp", True, {})
+    for key, value in changes.items():
+        assert BackendSpec(kind, "m", "fp", True, {key: value}).request_key(r) != base.request_key(r), key
+    quiet = {"timeout_s": 1, "progress_interval_s": 99, "startup_timeout_s": 5, "max_retries": 0, "backoff_s": 9}
+    assert BackendSpec(kind, "m", "fp", True, quiet).request_key(r) == base.request_key(r)  # only how long it takes

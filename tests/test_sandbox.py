@@ -284,3 +284,51 @@ def test_process_isolation_verdicts_and_user():
 def test_auto_picks_the_strongest_isolation_that_runs():
     with Sandbox(SandboxConfig(workers=1, isolation="auto", limits=LIMITS)) as box:
         assert box.isolation == "nsjail" and box.describe()["skipped"] == {}
+
+
+# --- failing closed ----------------------------------------------------------------------------
+
+
+def test_auto_never_falls_back_to_an_unconfined_process(monkeypatch, tmp_path):
+    from codealign.sandbox import pool
+
+    monkeypatch.setattr(pool, "_nsjail_binary", lambda: None)  # as on a machine without nsjail
+    monkeypatch.setenv("PATH", str(tmp_path))  # … and without unshare
+    with pytest.raises(SandboxUnavailable, match=r"execution\.isolation: auto found no isolation .* execution\.isolation: process"):
+        Sandbox(SandboxConfig(workers=1, isolation="auto", limits=LIMITS))
+    with pytest.raises(SandboxUnavailable, match=r"execution\.isolation: 'namespaces' cannot run here: no unshare"):
+        Sandbox(SandboxConfig(workers=1, isolation="namespaces", limits=LIMITS))
+
+
+def test_a_site_packages_the_jail_cannot_read_fails_loudly(tmp_path):
+    hidden = tmp_path / "site"  # pytest's tmp dirs are private (0700)
+    hidden.mkdir()
+    with pytest.raises(SandboxUnavailable, match=r"execution\.site_packages: .* not readable by the jail's unprivileged user"):
+        Sandbox(SandboxConfig(workers=1, isolation="nsjail", site_packages=str(hidden), limits=LIMITS))
+
+
+@pytest.fixture
+def site_under_tmp():
+    """A package directory under /tmp, where a clone's venv lives when a user clones there."""
+    import shutil
+    import tempfile
+
+    root = tempfile.mkdtemp(prefix="codealign-clone-", dir="/tmp")
+    os.chmod(root, 0o755)
+    site = os.path.join(root, ".venv", "lib", "site-packages")
+    os.makedirs(os.path.join(site, "clonepkg"))
+    for path in (os.path.join(root, ".venv"), os.path.join(root, ".venv", "lib"), site, os.path.join(site, "clonepkg")):
+        os.chmod(path, 0o755)
+    with open(os.path.join(site, "clonepkg", "__init__.py"), "w") as fh:
+        fh.write("ANSWER = 42\n")
+    os.chmod(os.path.join(site, "clonepkg", "__init__.py"), 0o644)
+    yield site
+    shutil.rmtree(root)
+
+
+@pytest.mark.parametrize("isolation", ["nsjail", "namespaces", "process"])
+def test_packages_of_a_venv_under_tmp_import_on_every_isolation(isolation, site_under_tmp):
+    with Sandbox(SandboxConfig(workers=1, isolation=isolation, site_packages=site_under_tmp, limits=LIMITS, preimport=())) as box:
+        first, second = box.run(["import clonepkg\nassert clonepkg.ANSWER == 42\n"] * 2)  # the second after /tmp was emptied
+        assert (first.status, second.status) == ("pass", "pass"), (first.detail, second.detail)
+        assert box.describe()["site_packages"]["path"] == site_under_tmp

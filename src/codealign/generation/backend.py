@@ -72,6 +72,16 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
+# Backend settings that can change what a request generates; the rest (timeouts, progress, retries,
+# concurrency of an endpoint that batches by arrival anyway) only change how long it takes.
+OUTPUT_SETTINGS = {
+    "transformers": ("dtype", "device", "batch_size"),
+    "vllm": ("python", "dtype", "max_model_len", "tensor_parallel_size", "gpu_memory_utilization", "enable_prefix_caching",
+             "enforce_eager", "chunk_requests", "deterministic_batches"),
+    "openai": ("base_url", "model"),
+}
+
+
 @dataclass(frozen=True)
 class BackendSpec:
     """Everything needed to build a backend, and to key its cached results."""
@@ -84,7 +94,10 @@ class BackendSpec:
     threads: int = 1
 
     def identity(self) -> dict:
-        return {"backend": self.kind, "model": self.model_fingerprint}
+        """What decides a completion besides the request: backend, model, and the settings of the
+        backend that change its outputs (numerics, batching, truncation, which server answers)."""
+        chosen = OUTPUT_SETTINGS.get(self.kind, ())
+        return {"backend": self.kind, "model": self.model_fingerprint, "settings": {k: self.settings.get(k) for k in chosen}}
 
     def request_key(self, request: Request) -> str:
         payload = {**self.identity(), "prompt": request.prompt, "sampling": asdict(request.sampling)}

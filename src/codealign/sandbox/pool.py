@@ -21,6 +21,7 @@ A worker that dies or stops answering is killed and replaced; its program gets a
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import json
 import logging
 import os
@@ -200,17 +201,25 @@ class Launcher:
         self.cgroups = self._prepare_cgroups() if isolation == "nsjail" else False
 
     def _site_packages(self) -> str | None:
+        """The site-packages made importable inside the jail; fails loudly when it cannot be."""
         choice = self.config.site_packages
         if choice == "none":
             return None
         path = sysconfig.get_paths()["purelib"] if choice == "auto" else choice
+        if not os.path.isdir(path):
+            raise SandboxUnavailable(f"execution.site_packages: {path!r} is not a directory")
         if choice == "auto":
             mine = f"{sys.version_info.major}.{sys.version_info.minor}"
-            if _python_version(self.python) != mine:
-                return None  # compiled extensions would not load in another Python
+            theirs = _python_version(self.python)
+            if theirs != mine:  # compiled extensions would not load in another Python
+                raise SandboxUnavailable(
+                    f"execution.site_packages: auto, but the sandbox's Python ({self.python}, {theirs}) is not this environment's "
+                    f"({mine}), so numpy, pandas … of {path} cannot load there. Set execution.python to a Python {mine} that "
+                    f"every user can run, or execution.site_packages: none for the standard library only")
         if self.isolation == "nsjail" and not _world_traversable(Path(path)):
-            log.warning("site-packages %s is not readable by the jail's user: programs get the standard library only", path)
-            return None
+            raise SandboxUnavailable(
+                f"execution.site_packages: {path} is not readable by the jail's unprivileged user (a parent directory lacks "
+                f"o+x, or it lacks o+r); make it readable, or set execution.site_packages: none for the standard library only")
         return path
 
     def _prepare_cgroups(self) -> bool:
@@ -241,6 +250,8 @@ class Launcher:
             "preimport": list(self.config.preimport),
             "site": "/site" if self.site and self.isolation == "nsjail" else self.site,
             "harden_mounts": self.isolation == "namespaces",
+            # what programs import from, bound back over the private /tmp (namespaces mode)
+            "keep": sorted({os.path.realpath(p) for p in (self.site, str(Path(os.path.realpath(self.python)).parents[1])) if p}),
             "tmp_mb": self.config.tmp_mb,
             "drop_caps": self.isolation == "namespaces",
             # Without a uid of its own, the process limit counts the user's other processes too.
@@ -442,22 +453,52 @@ def probe(isolation: str, config: SandboxConfig) -> str | None:
         launcher.cleanup()
 
 
+CONFINING = ("nsjail", "namespaces")  # network, filesystem and process isolation; `auto` picks only these
+
+
 def choose_isolation(config: SandboxConfig) -> tuple[str, dict[str, str]]:
-    """The isolation to use and, for each stronger one skipped, why."""
+    """The isolation to use and, for each stronger one skipped, why. ``auto`` chooses only among
+    the confining isolations and fails when none starts: running unconfined (``process``) must be
+    asked for by name."""
     if config.isolation != "auto":
         problem = probe(config.isolation, config)
         if problem:
-            raise SandboxUnavailable(f"sandbox.isolation {config.isolation!r} cannot run here: {problem}")
+            raise SandboxUnavailable(f"execution.isolation: {config.isolation!r} cannot run here: {problem}")
         return config.isolation, {}
     skipped = {}
-    for isolation in ISOLATIONS:
-        problem = probe(isolation, config) if isolation != "process" else None
+    for isolation in CONFINING:
+        problem = probe(isolation, config)
         if problem is None:
             for name, why in skipped.items():
                 log.warning("sandbox: %s unavailable (%s)", name, why)
             return isolation, skipped
         skipped[isolation] = problem
-    raise AssertionError("unreachable")
+    reasons = "; ".join(f"{name}: {why}" for name, why in skipped.items())
+    raise SandboxUnavailable(f"execution.isolation: auto found no isolation that confines network, filesystem and processes here "
+                             f"({reasons}). Install nsjail (make setup) or allow user namespaces; to run generated code "
+                             f"unconfined anyway, say so: execution.isolation: process")
+
+
+def site_fingerprint(site: str | None) -> dict:
+    """What a program can import from ``site``: the distributions installed there and a hash of them."""
+    if not site:
+        return {"path": None, "distributions": 0, "sha256": None}
+    names = sorted(p.name for p in Path(site).glob("*.dist-info"))
+    return {"path": site, "distributions": len(names), "sha256": hashlib.sha256("\n".join(names).encode()).hexdigest()[:16]}
+
+
+def identity(config: SandboxConfig) -> dict:
+    """Everything that decides how a program runs, resolved without starting a worker: the
+    isolation that will run, the interpreter inside the jail and its exact version, and what
+    its site-packages hold. Part of every cached verdict's key. Fails like :class:`Sandbox` does
+    when the isolation or the packages cannot be had."""
+    isolation, _ = choose_isolation(config)
+    launcher = Launcher(config, isolation)
+    try:
+        version = subprocess.run([launcher.python, "-c", "import sys; print(sys.version)"], capture_output=True, text=True, timeout=60).stdout.strip()
+        return {"isolation": isolation, "python": launcher.python, "python_version": version, "site_packages": site_fingerprint(launcher.site)}
+    finally:
+        launcher.cleanup()
 
 
 class Sandbox:
@@ -477,7 +518,8 @@ class Sandbox:
             "skipped": self.skipped,
             "workers": len(self.workers),
             "python": self.launcher.python,
-            "site_packages": bool(self.launcher.site),
+            "python_version": self.workers[0].hello["python"],
+            "site_packages": site_fingerprint(self.launcher.site),
             "cgroups": self.launcher.cgroups,
             "workers_replaced": sum(w.started - 1 for w in self.workers),
             "preimported": self.workers[0].hello.get("preimported"),

@@ -55,9 +55,11 @@ def _libc():
     return ctypes, ctypes.CDLL(None, use_errno=True)
 
 
-def _harden_mounts(tmp_mb):
+def _harden_mounts(tmp_mb, keep=()):
     """Namespaces mode (we are root of a fresh user+mount namespace): every filesystem read-only,
-    private /tmp and /dev/shm. Returns how many mounts could not be made read-only."""
+    private /tmp and /dev/shm. Directories under /tmp that programs import from (``keep``: a
+    checkout's venv there) are bound back, read-only, at the same path over the private /tmp.
+    Returns how many mounts could not be made read-only."""
     ctypes, libc = _libc()
     MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REMOUNT, MS_BIND, MS_REC, MS_PRIVATE = 1, 2, 4, 8, 32, 4096, 16384, 1 << 18
     atime = {"noatime": 1024, "nodiratime": 2048, "relatime": 1 << 21, "strictatime": 1 << 24}
@@ -82,7 +84,13 @@ def _harden_mounts(tmp_mb):
             mount(None, target, None, flags, None)
         except OSError:
             failures += 1
+    held = {path: os.open(path, os.O_PATH | os.O_DIRECTORY) for path in keep if path.startswith("/tmp/") and os.path.isdir(path)}
     mount(b"tmpfs", "/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_mb}m".encode())
+    for path, fd in held.items():  # the fd still reaches the directory the new /tmp hides
+        os.makedirs(path, exist_ok=True)
+        mount(f"/proc/self/fd/{fd}".encode(), path, None, MS_BIND | MS_REC, None)
+        mount(None, path, None, MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, None)
+        os.close(fd)
     mount(b"tmpfs", "/dev/shm", b"tmpfs", MS_NOSUID | MS_NODEV, b"size=16m")
     return failures
 
@@ -303,13 +311,16 @@ def _remove(path):
         pass
 
 
-def _empty(directory):
+def _empty(directory, keep=()):
+    """Remove everything in ``directory`` but the way to the ``keep`` directories bound into it."""
     try:
         entries = os.listdir(directory)
     except OSError:
         return
     for name in entries:
-        _remove(os.path.join(directory, name))
+        path = os.path.join(directory, name)
+        if not any(k == path or k.startswith(path + "/") for k in keep):
+            _remove(path)
 
 
 _RUNS = [0]
@@ -384,7 +395,7 @@ def run(request, settings):
         os.close(pidfd)
     _sweep(pid, settings["own_namespace"])
     if settings["own_tmp"]:  # /tmp (the work directory's parent) and /dev/shm are the jail's own: empty them
-        _empty(settings["tmp"])
+        _empty(settings["tmp"], settings.get("keep", ()))
         _empty("/dev/shm")
     else:
         _remove(workdir)
@@ -444,7 +455,7 @@ def main():
         except Exception:
             pass
     if settings.get("harden_mounts"):
-        settings["mounts_left_writable"] = _harden_mounts(settings.get("tmp_mb", 256))
+        settings["mounts_left_writable"] = _harden_mounts(settings.get("tmp_mb", 256), settings.get("keep", ()))
     os.makedirs(settings["tmp"], exist_ok=True)
     _warm_up()
     sys.stdout.flush()  # children inherit these buffers: nothing of the worker's may reach their output

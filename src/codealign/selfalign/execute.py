@@ -21,6 +21,7 @@ from codealign import cli, io, logs
 from codealign.cache import JsonlCache
 from codealign.records import Execution, schema
 from codealign.sandbox import Sandbox, SandboxConfig
+from codealign.sandbox.pool import identity as sandbox_identity
 from codealign.stats import Stats
 from codealign.workflow import code_version
 
@@ -33,13 +34,20 @@ def program(row: dict) -> str:
     return row["implementation"] + "\n\n" + row["tests"]
 
 
+def verdict_keys(rows: list[dict], cfg: dict) -> list[str]:
+    """The cache key of each row's verdict: the program, the limits, the sandbox's code, and what
+    will really run it — the isolation chosen, the jail's interpreter and version, and the
+    distributions its site-packages holds (resolved here, so a changed machine misses the cache;
+    an isolation that cannot start fails the job before any program runs)."""
+    setup = json.dumps({"limits": asdict(SandboxConfig.from_section(cfg).limits), "sandbox": code_version("codealign.sandbox.pool"),
+                        "runs_on": sandbox_identity(SandboxConfig.from_section(cfg))}, sort_keys=True)
+    return [hashlib.sha256((setup + "\0" + program(r)).encode()).hexdigest() for r in rows]
+
+
 def run_shard(*, responses_path: str, out: str, stats_path: str, cache_path: str, cfg: dict, threads: int = 1, log_file: str | None = None) -> Stats:
     logs.setup(log_file)
     rows = io.read_rows(responses_path)
-    # A verdict depends on the program, the limits, the isolation asked for and the sandbox's code.
-    setup = json.dumps({"limits": asdict(SandboxConfig.from_section(cfg).limits), "isolation": cfg["isolation"],
-                        "sandbox": code_version("codealign.sandbox.pool")}, sort_keys=True)
-    keys = [hashlib.sha256((setup + "\0" + program(r)).encode()).hexdigest() for r in rows]
+    keys = verdict_keys(rows, cfg)
     cache = JsonlCache(cache_path)
     todo = [i for i, k in enumerate(keys) if k not in cache]
     config = SandboxConfig.from_section(cfg, threads, programs=(program(rows[i]) for i in todo))

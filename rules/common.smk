@@ -182,6 +182,17 @@ def decontamination_files(wildcards):
     return sorted({f for f in files if not f.startswith("package:")})
 
 
+SANDBOX_OVERHEAD_MB = 2048  # the job's own Python, the workers' warm interpreters, page cache
+
+
+def sandbox_mem_mb(wildcards, threads, attempt):
+    """Resource: a sandbox job's memory — every worker running a program at its memory limit at
+    once — and more on a retry."""
+    execution = EXPERIMENTS[wildcards.experiment]["execution"]
+    workers = execution["workers"] or threads
+    return (workers * execution["memory_mb"] + SANDBOX_OVERHEAD_MB) * attempt
+
+
 def harness_settings(wildcards):
     """Param function: the benchmark's own harness settings (eval.livecodebench, eval.ds1000; none for EvalPlus)."""
     return EXPERIMENTS[wildcards.experiment]["eval"].get(wildcards.benchmark, {})
@@ -237,6 +248,7 @@ def provenance_inputs(wildcards):
     inputs = {f"benchmark_{name}": path for name, path in cfg["benchmarks"].items() if path and not path.startswith("package:")}
     inputs["sft"] = upstream("sft", "results/{experiment}/sft/dataset.parquet")(wildcards)
     inputs["scores"] = upstream("eval_report", "results/{experiment}/eval/scores.json")(wildcards)
+    inputs["execution_stats"] = upstream("execution_gather", "results/{experiment}/execution.stats.json")(wildcards)
     if cfg["codeocean"]["build"] or cfg["train"]["mix"]["codeocean"] > 0:
         inputs["codeocean_sft"] = upstream("codeocean_sft", "results/{experiment}/codeocean/sft/dataset.parquet")(wildcards)
     return inputs

@@ -58,7 +58,9 @@ rule eval_score:
         harness=harness_settings,
         cache_dir="results/cache/evalplus",
         code=code_version("codealign.evaluate.stage"),
-    threads: 8
+    threads: 4
+    resources:
+        mem_mb=sandbox_mem_mb,
     conda:
         "../envs/codealign.yaml"
     log:

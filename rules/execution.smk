@@ -12,7 +12,9 @@ rule execution:
         cfg=section("execution"),
         cache="results/{experiment}/execution/cache/shard-{shard}.jsonl",
         code=code_version("codealign.selfalign.execute"),
-    threads: 8
+    threads: 4
+    resources:
+        mem_mb=sandbox_mem_mb,
     conda:
         "../envs/codealign.yaml"
     log:

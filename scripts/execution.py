@@ -9,5 +9,6 @@ execute.run_shard(
     cache_path=snakemake.params.cache,
     cfg=snakemake.params.cfg,
     threads=snakemake.threads,
+    job_mem_mb=snakemake.resources.get("mem_mb"),
     log_file=snakemake.log[0],
 )

@@ -56,3 +56,14 @@ def test_every_input_of_a_verdict_is_in_its_key(tmp_path):
     for key, value in changes.items():
         assert run(tmp_path, **base, **{key: value}).extra["executed"] == 2, key
     assert run(tmp_path, **base).extra["executed"] == 0
+
+
+def test_workers_at_their_memory_limit_must_fit_the_job():
+    import pytest
+
+    from codealign.sandbox import SandboxConfig
+
+    cfg = {**cfglib.validate({})["execution"], "workers": 4, "memory_mb": 4096}
+    execute.check_memory(SandboxConfig.from_section(cfg), 4 * 4096 + 2048)
+    with pytest.raises(ValueError, match=r"4 sandbox workers × execution.memory_mb 4096 = 16384 MB do not fit the job's mem_mb 16000"):
+        execute.check_memory(SandboxConfig.from_section(cfg), 16000)

@@ -60,3 +60,13 @@ def test_provenance_records_code_state_inputs_and_cluster_jobs(tmp_path):
     assert record["random_seed"] == 7 and record["code"]["dirty"] is True and record["cluster_jobs"] == ["17", "18"]
     assert record["models"]["base"]["source"] == "gguf:pkg" and record["models"]["base"]["fingerprint"] != f"hub:{repo}"
     assert record["hardware"]["cpus"] >= 1 and "torch" in record["packages"]
+
+
+def test_provenance_says_how_generated_code_ran(tmp_path):
+    from codealign import io
+
+    io.write_json(tmp_path / "execution.stats.json", {"sandbox": {"isolation": "nsjail", "python": "/usr/bin/python3"}})
+    io.write_json(tmp_path / "scores.json", {"scores": [{"benchmark": "ds1000", "model": "base", "isolation": "namespaces"}]})
+    record = report.provenance(experiment="e", config={"models": {}}, basedir=str(tmp_path), workdir=str(tmp_path), model_paths={},
+                               inputs={"execution_stats": str(tmp_path / "execution.stats.json"), "scores": str(tmp_path / "scores.json")})
+    assert record["sandbox"] == {"execution": {"isolation": "nsjail", "python": "/usr/bin/python3"}, "scores": {"ds1000/base": "namespaces"}}

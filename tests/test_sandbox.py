@@ -332,3 +332,28 @@ def test_packages_of_a_venv_under_tmp_import_on_every_isolation(isolation, site_
         first, second = box.run(["import clonepkg\nassert clonepkg.ANSWER == 42\n"] * 2)  # the second after /tmp was emptied
         assert (first.status, second.status) == ("pass", "pass"), (first.detail, second.detail)
         assert box.describe()["site_packages"]["path"] == site_under_tmp
+
+
+FORK_AND_ALLOCATE = """
+import os, time
+children = []
+for _ in range(4):
+    pid = os.fork()
+    if pid == 0:
+        block = b"x" * (300 * 1024 * 1024)  # within the per-process limit, written so it is resident
+        time.sleep(5)
+        os._exit(0)
+    children.append(pid)
+for pid in children:
+    os.waitpid(pid, 0)
+"""
+
+
+@pytest.mark.parametrize("isolation", ["nsjail", "namespaces", "process"])
+def test_the_memory_limit_bounds_a_programs_whole_process_tree(isolation):
+    limits = Limits(timeout_s=8.0, memory_mb=512, processes=64, file_size_mb=8, open_files=64)
+    with Sandbox(SandboxConfig(workers=1, isolation=isolation, limits=limits, preimport=())) as box:
+        verdict = box.run([FORK_AND_ALLOCATE])[0]
+        assert verdict.status == "out_of_memory" and "together used" in verdict.detail, verdict
+        assert verdict.duration_s < 5  # killed as soon as it went over, not at the time limit
+        assert box.run(["assert 1 + 1 == 2"])[0].status == "pass"  # the worker serves on

@@ -249,6 +249,17 @@ def cluster_jobs(root: str) -> list[str]:
     return sorted(ids, key=int)
 
 
+def sandbox_record(inputs: dict[str, str]) -> dict:
+    """How generated code really ran: the isolation, interpreter and packages of the execution
+    stage, and what each benchmark score was executed under."""
+    record: dict = {}
+    if inputs.get("execution_stats") and os.path.isfile(inputs["execution_stats"]):
+        record["execution"] = io.read_json(inputs["execution_stats"]).get("sandbox")
+    if inputs.get("scores") and os.path.isfile(inputs["scores"]):
+        record["scores"] = {f"{r['benchmark']}/{r['model']}": r.get("isolation") for r in io.read_json(inputs["scores"])["scores"]}
+    return record
+
+
 def provenance(*, experiment: str, config: dict, basedir: str, workdir: str, model_paths: dict[str, str], inputs: dict[str, str]) -> dict:
     from codealign.generation.models import fingerprint
 
@@ -268,6 +279,7 @@ def provenance(*, experiment: str, config: dict, basedir: str, workdir: str, mod
         "random_seed": config.get("random_seed"),
         "models": {name: {"source": config["models"].get(name, name), "path": path, "fingerprint": fingerprint(path)} for name, path in model_paths.items()},
         "inputs": {name: {"path": path, "sha256": sha256(path)} for name, path in inputs.items() if path and os.path.isfile(path)},
+        "sandbox": sandbox_record(inputs),
         "hardware": hardware(),
         "cluster_jobs": cluster_jobs(workdir),
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"),

@@ -221,7 +221,8 @@ def report(*, scores: dict[str, dict[str, str]], training_log: str | None, out_j
         for model, path in by_model.items():
             s = io.read_json(path)
             row = {"benchmark": benchmark, "model": model, "tasks": s["tasks"], "pass@1_plus": None, "pass@1_plus_ci": None,
-                   "excluded": ",".join(s.get("excluded", {})), "isolation": s.get("isolation", "evalplus")}
+                   "excluded": ",".join(s.get("excluded", {})),
+                   "isolation": s.get("isolation", "evalplus (its own subprocesses, not the sandbox)")}
             for column, key in _metrics(benchmark):
                 per_task = _outcomes(benchmark, s, key)
                 outcomes[benchmark, model, column] = per_task

@@ -351,20 +351,29 @@ def run(request, settings):
     buffers = {status_r: status, out_r: out, err_r: err}
     pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
     deadline = started + limits["timeout_s"]
-    timed_out, exited = False, None
+    timed_out, exited, too_big = False, None, None
     open_fds = [status_r, out_r, err_r]
+    budget = limits["memory_mb"] << 20
+    next_check = started + MEMORY_CHECK_S
     while exited is None:
-        remaining = deadline - time.monotonic()
-        if remaining <= 0:
-            timed_out = True
+        now = time.monotonic()
+        remaining = deadline - now
+        if now >= next_check:  # the program's processes together, not each on its own (RLIMIT_AS)
+            used = _tree_rss(pid)
+            if used > budget:
+                too_big = used
+            next_check = now + MEMORY_CHECK_S
+        if remaining <= 0 or too_big:
+            timed_out = not too_big
             try:
                 os.killpg(pid, signal.SIGKILL)
             except (ProcessLookupError, PermissionError):
                 os.kill(pid, signal.SIGKILL)
+            _kill_descendants(pid)
             exited = os.waitpid(pid, 0)[1]
             break
         watch = open_fds + ([pidfd] if pidfd is not None else [])
-        ready, _, _ = select.select(watch, [], [], min(remaining, 0.05 if pidfd is None else remaining))
+        ready, _, _ = select.select(watch, [], [], max(0.0, min(remaining, next_check - now)))
         for fd in ready:
             if fd == pidfd:
                 exited = os.waitpid(pid, 0)[1]
@@ -399,7 +408,36 @@ def run(request, settings):
         _empty("/dev/shm")
     else:
         _remove(workdir)
-    return _verdict(bytes(status), nonce, exited, timed_out, duration, bytes(out), bytes(err))
+    verdict = _verdict(bytes(status), nonce, exited, timed_out, duration, bytes(out), bytes(err))
+    if too_big:
+        verdict.update(status="out_of_memory", detail=f"its processes together used {too_big >> 20} MB, over the {limits['memory_mb']} MB limit")
+    return verdict
+
+
+MEMORY_CHECK_S = 0.05  # how often a running program's process tree is measured
+
+
+def _tree_rss(pid):
+    """Resident bytes of a program and all its descendants."""
+    total = 0
+    for p in [pid, *_descendants(pid)]:
+        try:
+            with open(f"/proc/{p}/statm") as fh:
+                total += int(fh.read().split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total * PAGE
+
+
+PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def _kill_descendants(pid):
+    for child in _descendants(pid):
+        try:
+            os.kill(child, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
 
 
 def _verdict(status, nonce, wait_status, timed_out, duration, out, err):

@@ -44,8 +44,18 @@ def verdict_keys(rows: list[dict], cfg: dict) -> list[str]:
     return [hashlib.sha256((setup + "\0" + program(r)).encode()).hexdigest() for r in rows]
 
 
-def run_shard(*, responses_path: str, out: str, stats_path: str, cache_path: str, cfg: dict, threads: int = 1, log_file: str | None = None) -> Stats:
+def check_memory(config: SandboxConfig, job_mem_mb: int | None) -> None:
+    """Every worker may run a program at its memory limit at once: that must fit the job."""
+    need = config.workers * config.limits.memory_mb
+    if job_mem_mb and need > job_mem_mb:
+        raise ValueError(f"execution: {config.workers} sandbox workers × execution.memory_mb {config.limits.memory_mb} = {need} MB "
+                         f"do not fit the job's mem_mb {job_mem_mb}; lower execution.workers or execution.memory_mb")
+
+
+def run_shard(*, responses_path: str, out: str, stats_path: str, cache_path: str, cfg: dict, threads: int = 1,
+              job_mem_mb: int | None = None, log_file: str | None = None) -> Stats:
     logs.setup(log_file)
+    check_memory(SandboxConfig.from_section(cfg, threads), job_mem_mb)
     rows = io.read_rows(responses_path)
     keys = verdict_keys(rows, cfg)
     cache = JsonlCache(cache_path)

@@ -10,6 +10,7 @@ sys.path.insert(0, _SRC)
 os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SRC, os.getenv("PYTHONPATH")) if p))
 
 from codealign import config as cfglib
+from codealign import preflight
 from codealign.generation.models import packaged
 from codealign.workflow import code_version, owner
 
@@ -17,7 +18,7 @@ try:
     cfglib.validate(config)
     cfglib.check_paths(config)
     EXPERIMENTS = cfglib.experiment_configs(config)
-    cfglib.check_runnable(EXPERIMENTS, local=workflow.local_exec)
+    preflight.check_runnable(EXPERIMENTS, local=workflow.local_exec)
 except (cfglib.ConfigError, ValueError) as err:
     raise WorkflowError(str(err))
 

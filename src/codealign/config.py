@@ -247,38 +247,6 @@ def experiment_configs(config: dict) -> dict[str, dict]:
     return out
 
 
-def check_runnable(experiments: dict[str, dict], *, local: bool) -> None:
-    """Settings that cannot run on this machine, caught before any job starts (local runs only:
-    a cluster's submit host has no GPU, its jobs do)."""
-    problems = []
-    for name, cfg in experiments.items():
-        from codealign.train import resolve_profile
-
-        profile = resolve_profile(cfg["train"])
-        if profile["method"] == "qlora" and local:
-            import torch
-
-            if not torch.cuda.is_available():
-                problems.append(f"train.profile: {cfg['train']['profile']!r} (experiment {name}) uses QLoRA, which needs a CUDA GPU; "
-                                "this machine has none (use method lora or full, or run on a GPU node) (read by rule train)")
-        stages = {"seeds.judge": cfg["seeds"]["judge"], "instruct": cfg["instruct"], "responses": cfg["responses"], "eval": cfg["eval"]}
-        if cfg["codeocean"]["build"] or cfg["train"]["mix"]["codeocean"] > 0:
-            stages.update({"codeocean.generate": cfg["codeocean"]["generate"], "codeocean.discriminate": cfg["codeocean"]["discriminate"]})
-        for key in ("codeocean.generate", "codeocean.discriminate"):
-            if key in stages and stages[key]["model"] not in cfg["models"]:
-                problems.append(f"{key}.model: {stages[key]['model']!r} (experiment {name}) is not defined under `models`")
-        users = [key for key, stage in stages.items() if (stage.get("backend") or cfg["generation"]["backend"]) == "vllm"]
-        python = cfg["generation"]["vllm"]["python"]
-        if users and python and not os.path.exists(os.path.expanduser(python)):
-            problems.append(f"generation.vllm.python: {python!r} does not exist, and {', '.join(users)} use(s) the vllm backend "
-                            "(make setup-vllm builds .venv-vllm; or choose another backend)")
-        for benchmark in cfg["eval"]["benchmarks"]:
-            if benchmark in ("livecodebench", "ds1000") and not cfg["benchmarks"].get(benchmark):
-                problems.append(f"eval.benchmarks: {benchmark} is listed but benchmarks.{benchmark} names no file (read by rule eval_tasks)")
-    if problems:
-        raise ConfigError("Cannot run here:\n  - " + "\n  - ".join(dict.fromkeys(problems)))
-
-
 def get(config: Mapping, dotted: str) -> Any:
     """``get(cfg, "seeds.dedup")`` → ``cfg["seeds"]["dedup"]``."""
     node: Any = config

@@ -97,7 +97,8 @@ def check_method(method: str) -> None:
         import torch
 
         if not torch.cuda.is_available():
-            raise TrainingUnavailable("train method 'qlora' needs a CUDA GPU (bitsandbytes 4-bit); use 'lora' or 'full' here")
+            raise TrainingUnavailable("train method 'qlora' needs a CUDA GPU (bitsandbytes 4-bit), and this machine has none; "
+                                      "use 'lora' or 'full' here, or run on a GPU node")
 
 
 def _loss_curve(history: list[dict], path: str, title: str) -> None:

@@ -183,14 +183,16 @@ def decontamination_files(wildcards):
     return sorted({f for f in files if not f.startswith("package:")})
 
 
+SANDBOX_THREADS = 4  # threads of a sandbox job; with execution.workers null, one worker each
 SANDBOX_OVERHEAD_MB = 2048  # the job's own Python, the workers' warm interpreters, page cache
 
 
-def sandbox_mem_mb(wildcards, threads, attempt):
+def sandbox_mem_mb(wildcards, attempt):
     """Resource: a sandbox job's memory — every worker running a program at its memory limit at
-    once — and more on a retry."""
+    once — and more on a retry. (Counted from the rule's threads, not the ones a local run may
+    cap them to: declaring more than a capped run uses is harmless.)"""
     execution = EXPERIMENTS[wildcards.experiment]["execution"]
-    workers = execution["workers"] or threads
+    workers = execution["workers"] or SANDBOX_THREADS
     return (workers * execution["memory_mb"] + SANDBOX_OVERHEAD_MB) * attempt
 
 

@@ -58,7 +58,7 @@ rule eval_score:
         harness=harness_settings,
         cache_dir="results/cache/evalplus",
         code=code_version("codealign.evaluate.stage"),
-    threads: 4
+    threads: SANDBOX_THREADS
     resources:
         mem_mb=sandbox_mem_mb,
     conda:

@@ -12,7 +12,7 @@ rule execution:
         cfg=section("execution"),
         cache="results/{experiment}/execution/cache/shard-{shard}.jsonl",
         code=code_version("codealign.selfalign.execute"),
-    threads: 4
+    threads: SANDBOX_THREADS
     resources:
         mem_mb=sandbox_mem_mb,
     conda:

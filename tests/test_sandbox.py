@@ -322,6 +322,12 @@ def site_under_tmp():
     with open(os.path.join(site, "clonepkg", "__init__.py"), "w") as fh:
         fh.write("ANSWER = 42\n")
     os.chmod(os.path.join(site, "clonepkg", "__init__.py"), 0o644)
+    import numpy  # and a real compiled package, as a venv there holds it
+
+    source = os.path.dirname(os.path.dirname(numpy.__file__))
+    for name in ("numpy", "numpy.libs"):
+        if os.path.isdir(os.path.join(source, name)):
+            shutil.copytree(os.path.join(source, name), os.path.join(site, name))
     yield site
     shutil.rmtree(root)
 
@@ -329,7 +335,8 @@ def site_under_tmp():
 @pytest.mark.parametrize("isolation", ["nsjail", "namespaces", "process"])
 def test_packages_of_a_venv_under_tmp_import_on_every_isolation(isolation, site_under_tmp):
     with Sandbox(SandboxConfig(workers=1, isolation=isolation, site_packages=site_under_tmp, limits=LIMITS, preimport=())) as box:
-        first, second = box.run(["import clonepkg\nassert clonepkg.ANSWER == 42\n"] * 2)  # the second after /tmp was emptied
+        program = "import clonepkg, numpy\nassert clonepkg.ANSWER == 42 and numpy.arange(4).sum() == 6\n"
+        first, second = box.run([program] * 2)  # the second after the jail's /tmp was emptied
         assert (first.status, second.status) == ("pass", "pass"), (first.detail, second.detail)
         assert box.describe()["site_packages"]["path"] == site_under_tmp
 

@@ -144,9 +144,9 @@ def exact_pass(pool: list[Candidate], cfg: dict, stats: Stats) -> list[Candidate
     for c in pool:
         reason = _rejected(c, cfg["filters"])
         key_i, key_r = _key(c.instruction["instruction"]), _key(c.text)
-        functions, classes = function_names(c.response["implementation"])
-        c.code = code_representation(c.response["implementation"])
+        functions = classes = frozenset()
         if reason is None:
+            functions, classes = function_names(c.response["implementation"])
             if c.instruction["instruction_id"] in kept_instructions:
                 reason = "instruction_already_kept"
             elif dedup_cfg["instructions"] and key_i in seen_instructions:
@@ -155,8 +155,10 @@ def exact_pass(pool: list[Candidate], cfg: dict, stats: Stats) -> list[Candidate
                 reason = "duplicate_response"
             elif dedup_cfg["function_names"] and ((functions and functions in seen_names) or (classes and classes in seen_names)):
                 reason = "duplicate_function_names"
-            elif c.code is None:
+            elif (code := code_representation(c.response["implementation"])) is None:
                 reason = "no_code_representation"
+            else:
+                c.code = code
         if reason:
             stats.drop(reason)
             continue

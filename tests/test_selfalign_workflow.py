@@ -90,7 +90,7 @@ def test_the_selfalign_dag_with_gemma(tmp_path, gemma_model, benchmarks_availabl
     assert {v["status"] for v in verdicts} <= {"pass", "fail", "timeout", "out_of_memory", "crash"}
 
     sft = io.read_json(wf.path("results/default/sft/stats.json"))
-    assert sft["mode"] == "passing" and sft["in"] == instructions["out"]
+    assert sft["mode"] == "passing" and sft["in"] == responses["out"] and sft["instructions"] == instructions["out"]
     assert sft["in"] == sft["out"] + sum(sft["dropped"].values())
     assert sft["out"] == len(io.read_rows(wf.path("results/default/sft/dataset.parquet")))
     assert all(r["verdict"] == "pass" for r in io.read_rows(wf.path("results/default/sft/dataset.parquet")))

@@ -159,7 +159,8 @@ STAGES: dict[str, Stage] = {
     "figures_codeocean": Stage((), ("codeocean_gather",)),
     "figures_ablations": Stage((), ("sft", "eval_report")),
     # per experiment by construction (it records the experiment's whole config), never shared
-    "provenance": Stage(("experiments",), ("sft", "eval_report", "codeocean_sft")),
+    "provenance": Stage(("experiments",), ("sft", "eval_report", "codeocean_sft", "execution_gather")),
+    "effective_config": Stage(("experiments",), ()),
 }
 
 # Rules whose outputs belong to different stages depending on a wildcard (the model evaluated).

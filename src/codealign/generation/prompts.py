@@ -12,6 +12,7 @@ items of one group together, so an engine with prefix caching reuses the shared 
 from __future__ import annotations
 
 import random
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -80,6 +81,16 @@ def render_response(reasoning: str, implementation: str, explanation: str, tests
         f"## Explanation\n{explanation.strip()}\n\n"
         f"## Tests\n```python\n{tests.strip()}\n```\n"
     )
+
+
+SECTION_HEADER = re.compile(r"^##\s*(Reasoning|Implementation|Explanation|Tests)\s*$", re.M | re.I)
+
+
+def without_tests(response: str) -> str:
+    """A response up to its ``## Tests`` section: reasoning, implementation and explanation (what
+    the paper trains on; it splits at ``</response>\\n\\n<tests>``)."""
+    tests = [m for m in SECTION_HEADER.finditer(response) if m.group(1).lower() == "tests"]
+    return response[: tests[-1].start()].rstrip() + "\n" if tests else response
 
 
 def choose(bank, k: int, index: int, base_seed: int, selection: str = "random", groups: int = 1) -> tuple[list, int]:

@@ -418,18 +418,17 @@ MEMORY_CHECK_S = 0.05  # how often a running program's process tree is measured
 
 
 def _tree_rss(pid):
-    """Resident bytes of a program and all its descendants."""
+    """Memory of a program and all its descendants: the sum of their proportional set sizes, so
+    pages that forked processes share (copy-on-write) count once, not once per process."""
     total = 0
     for p in [pid, *_descendants(pid)]:
         try:
-            with open(f"/proc/{p}/statm") as fh:
-                total += int(fh.read().split()[1])
-        except (OSError, IndexError, ValueError):
+            with open(f"/proc/{p}/smaps_rollup") as fh:
+                total += next(int(line.split()[1]) for line in fh if line.startswith("Pss:")) << 10
+        except (OSError, StopIteration, IndexError, ValueError):
             continue
-    return total * PAGE
+    return total
 
-
-PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def _kill_descendants(pid):

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from codealign import cli, logs
 from codealign.generation.backend import Completion, Request, Sampling
-from codealign.generation.prompts import choose, load_bank, response_prompt
+from codealign.generation.prompts import SECTION_HEADER, choose, load_bank, response_prompt
 from codealign.records import Response, content_id, schema
 from codealign.selfalign import llmstage
 
@@ -27,7 +27,6 @@ log = logging.getLogger("codealign.selfalign.respond")
 PACKAGE_DATA = ("data/fewshot.yaml",)
 
 RESPONSE_START = "## Reasoning\n"  # the prompt ends with it; the model continues from there
-_HEADER = re.compile(r"^##\s*(Reasoning|Implementation|Explanation|Tests)\s*$", re.M | re.I)
 _BLOCK = re.compile(r"```[ \t]*(?:python3?|py)?[ \t]*\n(.*?)```", re.S)
 
 
@@ -44,7 +43,7 @@ def split(text: str) -> Parsed | str:
     full = RESPONSE_START + text
     if not text.strip():
         return "empty"
-    headers = {m.group(1).lower(): m for m in _HEADER.finditer(full)}
+    headers = {m.group(1).lower(): m for m in SECTION_HEADER.finditer(full)}
     blocks = list(_BLOCK.finditer(full))
     if not blocks:
         return "no_code"
@@ -78,13 +77,6 @@ def split(text: str) -> Parsed | str:
     except (RecursionError, MemoryError):
         return "too_deep"
     return Parsed(full[: tests.end()].rstrip() + "\n", impl.group(1).rstrip() + "\n", tests.group(1).rstrip() + "\n", n_asserts)
-
-
-def without_tests(response: str) -> str:
-    """The response up to its ``## Tests`` section: reasoning, implementation and explanation
-    (what the paper trains on; it splits at ``</response>\\n\\n<tests>``)."""
-    tests = [m for m in _HEADER.finditer(response) if m.group(1).lower() == "tests"]
-    return response[: tests[-1].start()].rstrip() + "\n" if tests else response
 
 
 def reason_for(c: Completion, examples) -> str | Parsed:

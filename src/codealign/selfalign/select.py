@@ -33,9 +33,9 @@ from collections import Counter
 from dataclasses import dataclass
 
 from codealign import cli, datacard, dedup, io, logs
+from codealign.generation.prompts import without_tests
 from codealign.records import SFTExample, content_id, schema, to_row
 from codealign.seeds.decontaminate import build as build_decontaminator
-from codealign.selfalign.respond import without_tests
 from codealign.stats import Stats
 
 log = logging.getLogger("codealign.selfalign.select")

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from codealign import io, logs
 from codealign.benchmarks import read_jsonl
-from codealign.config import resolve_path
+from codealign.config import resolve_path, validate
 from codealign.evaluate import ds1000, livecodebench, plus
 from codealign.evaluate.uncertainty import interval, mcnemar
 from codealign.generation import runner
@@ -184,7 +184,7 @@ def score(*, benchmark: str, tasks_path: str, samples_path: str, out: str, execu
                                                       gt_time_limit_factor=limits.get("gt_time_limit_factor", 4.0)))
     else:
         tasks = {task_id(benchmark, t): t for t in _read_tasks(benchmark, tasks_path)}
-        defaults = {"livecodebench": {"timeout_s": 6.0}, "ds1000": {"timeout_s": 120.0}}[benchmark]
+        defaults = validate({})["eval"][benchmark]  # the schema's, for a by-hand call without the section
         verdicts, isolation = _sandboxed(benchmark, tasks, samples, execution, {**defaults, **(harness or {})}, threads)
         per_task = {s["task_id"]: v.status == "pass" for s, v in zip(samples, verdicts)}
         details = {s["task_id"]: {"status": v.status, "detail": v.detail[:300]} for s, v in zip(samples, verdicts)}

@@ -1,6 +1,7 @@
 """The per-request cache that makes LLM shards resumable (see :mod:`codealign.cache`).
 
-Keyed by backend, model fingerprint, prompt and sampling settings (seed included); the value is
+Keyed by backend, model fingerprint, the backend settings that change outputs, prompt and sampling
+settings (seed included; see ``BackendSpec.identity``); the value is
 the request's list of completions.
 """
 

@@ -94,8 +94,8 @@ rule codeocean_generate:
 
 rule codeocean_gather:
     input:
-        shard_paths("codeocean", "results/{experiment}/codeocean/items/shard-{shard}.parquet"),
-        shard_paths("codeocean", "results/{experiment}/codeocean/items/shard-{shard}.stats.json"),
+        shards=shard_paths("codeocean", "results/{experiment}/codeocean/items/shard-{shard}.parquet"),
+        stats=shard_paths("codeocean", "results/{experiment}/codeocean/items/shard-{shard}.stats.json"),
     output:
         judged="results/{experiment}/codeocean/items.parquet",
         stats="results/{experiment}/codeocean/items.stats.json",

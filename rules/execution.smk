@@ -27,8 +27,8 @@ rule execution:
 
 rule execution_gather:
     input:
-        shard_paths("responses", "results/{experiment}/execution/shard-{shard}.parquet"),
-        shard_paths("responses", "results/{experiment}/execution/shard-{shard}.stats.json"),
+        shards=shard_paths("responses", "results/{experiment}/execution/shard-{shard}.parquet"),
+        stats=shard_paths("responses", "results/{experiment}/execution/shard-{shard}.stats.json"),
     output:
         verdicts="results/{experiment}/execution.parquet",
         stats="results/{experiment}/execution.stats.json",

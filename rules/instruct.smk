@@ -34,8 +34,8 @@ rule instruct_concepts:
 
 rule instruct_concepts_gather:
     input:
-        shard_paths("instruct", "results/{experiment}/instruct/concepts/shard-{shard}.parquet"),
-        shard_paths("instruct", "results/{experiment}/instruct/concepts/shard-{shard}.stats.json"),
+        shards=shard_paths("instruct", "results/{experiment}/instruct/concepts/shard-{shard}.parquet"),
+        stats=shard_paths("instruct", "results/{experiment}/instruct/concepts/shard-{shard}.stats.json"),
     output:
         concepts="results/{experiment}/instruct/concepts.parquet",
         stats="results/{experiment}/instruct/concepts.stats.json",
@@ -82,8 +82,8 @@ rule instruct_instructions:
 
 rule instruct_instructions_gather:
     input:
-        shard_paths("instruct", "results/{experiment}/instruct/instructions/shard-{shard}.parquet"),
-        shard_paths("instruct", "results/{experiment}/instruct/instructions/shard-{shard}.stats.json"),
+        shards=shard_paths("instruct", "results/{experiment}/instruct/instructions/shard-{shard}.parquet"),
+        stats=shard_paths("instruct", "results/{experiment}/instruct/instructions/shard-{shard}.stats.json"),
     output:
         instructions="results/{experiment}/instruct/instructions.parquet",
         stats="results/{experiment}/instruct/instructions.stats.json",

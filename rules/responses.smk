@@ -33,8 +33,8 @@ rule responses:
 
 rule responses_gather:
     input:
-        shard_paths("responses", "results/{experiment}/responses/shard-{shard}.parquet"),
-        shard_paths("responses", "results/{experiment}/responses/shard-{shard}.stats.json"),
+        shards=shard_paths("responses", "results/{experiment}/responses/shard-{shard}.parquet"),
+        stats=shard_paths("responses", "results/{experiment}/responses/shard-{shard}.stats.json"),
     output:
         responses="results/{experiment}/responses.parquet",
         stats="results/{experiment}/responses.stats.json",

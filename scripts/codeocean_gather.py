@@ -2,5 +2,5 @@
 
 from codealign.codeocean import generate
 
-generate.run_gather(shards=[p for p in snakemake.input if p.endswith(".parquet")], out=snakemake.output.judged,
+generate.run_gather(shards=list(snakemake.input.shards), shard_stats=list(snakemake.input.stats), out=snakemake.output.judged,
                     stats_path=snakemake.output.stats, log_file=snakemake.log[0])

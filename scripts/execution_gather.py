@@ -2,5 +2,5 @@
 
 from codealign.selfalign import execute
 
-shards = [p for p in snakemake.input if p.endswith(".parquet")]
-execute.run_gather(shards=shards, out=snakemake.output.verdicts, stats_path=snakemake.output.stats, log_file=snakemake.log[0])
+execute.run_gather(shards=list(snakemake.input.shards), shard_stats=list(snakemake.input.stats), out=snakemake.output.verdicts,
+                   stats_path=snakemake.output.stats, log_file=snakemake.log[0])

@@ -6,7 +6,8 @@ record = snakemake.params.record
 instruct.run_gather(
     stage=f"instruct_{record}",
     record=record,
-    shards=[path for path in snakemake.input if path.endswith(".parquet")],
+    shards=list(snakemake.input.shards),
+    shard_stats=list(snakemake.input.stats),
     out=snakemake.output[0],
     stats_path=snakemake.output.stats,
     log_file=snakemake.log[0],

@@ -15,9 +15,27 @@ from typing import Any
 
 from codealign import io
 
+# Per-shard bookkeeping that means nothing once shards are merged.
+SHARD_KEYS = ("shard", "shards", "items")
+# Per-shard summaries that cannot be added up (a median of medians is not a median).
+UNMERGEABLE = ("median_duration_s",)
+
+# Rates are never summed: merge recomputes each from the sums it rests on, in this one place.
+# key path → (numerator path, denominator path, digits)
+RATES = {
+    ("generation", "tokens_per_second"): (("generation", "completion_tokens"), ("generation", "generation_seconds"), 2),
+    ("programs_per_second",): (("executed",), ("execution_seconds",), 1),
+    ("pass_rate",): (("verdicts", "pass"), ("in",), 4),
+    ("generation", "generation_seconds"): (("generation", "generation_seconds"), None, 2),
+}
+
 
 class UnbalancedStats(AssertionError):
     pass
+
+
+class ShardMismatch(ValueError):
+    """Shard stats that disagree with each other or with the rows a gather read."""
 
 
 @dataclass
@@ -54,6 +72,40 @@ class Stats:
             **self.extra,
         }
 
+    @classmethod
+    def merge(cls, stage: str, parts: list[dict[str, Any]], *, rows: int | None = None, rows_are: str = "out") -> "Stats":
+        """The stats of a sharded stage: the shards' saved stats (``to_dict`` form) added up.
+
+        Counts are summed, drop reasons and counters (``verdicts``, ``generation`` …) are summed
+        key by key, descriptions that every shard shares (``backend``, ``model``, ``sandbox``) are
+        kept from the first shard that has one, and rates are recomputed from the sums
+        (:data:`RATES`). ``rows``, when given, is the number of rows the gather actually read: it
+        must equal the shards' summed ``out`` (or ``in``, with ``rows_are="in"``): shards whose data
+        and stats disagree are refused.
+        """
+        if not parts:
+            raise ShardMismatch(f"{stage}: no shard stats to merge")
+        units = {(p["unit_in"], p["unit_out"]) for p in parts}
+        if len(units) > 1:
+            raise ShardMismatch(f"{stage}: shards count different units {sorted(units)}")
+        unit_in, unit_out = units.pop()
+        merged = cls(stage, unit_in=unit_in, unit_out=unit_out)
+        extra: dict[str, Any] = {}
+        for part in parts:
+            merged.n_in += part["in"]
+            merged.n_out += part["out"]
+            for reason, n in part["dropped"].items():
+                merged.drop(reason, n)
+            rest = {k: v for k, v in part.items() if k not in ("stage", "unit_in", "unit_out", "in", "out", "dropped", *SHARD_KEYS, *UNMERGEABLE)}
+            extra = _merge_values(extra, rest)
+        merged.extra = extra
+        merged.extra["shards"] = len(parts)
+        _recompute_rates(merged)
+        counted = {"out": merged.n_out, "in": merged.n_in}.get(rows_are, merged.extra.get(rows_are))
+        if rows is not None and rows != counted:
+            raise ShardMismatch(f"{stage}: {rows} rows gathered but the shard stats count {counted} {rows_are}")
+        return merged
+
     def check(self) -> None:
         if self.balanced and self.n_in != self.n_out + sum(self.dropped.values()):
             raise UnbalancedStats(
@@ -74,3 +126,57 @@ class Stats:
 
 def load(path: str | os.PathLike) -> dict[str, Any]:
     return io.read_json(path)
+
+
+def rate(numerator: float, denominator: float | None, digits: int) -> float | None:
+    """``numerator / denominator`` rounded, or None where nothing was measured."""
+    return round(numerator / denominator, digits) if denominator else None
+
+
+def _numeric(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
+
+
+def _summable(value: Any) -> bool:
+    """A number, or a mapping whose every leaf is a number (or None): a count to add up."""
+    if _numeric(value):
+        return True
+    return isinstance(value, dict) and all(v is None or _summable(v) for v in value.values())
+
+
+def _merge_values(total: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
+    out = dict(total)
+    for key, value in part.items():
+        if key not in out or out[key] is None:
+            out[key] = value
+        elif _summable(value) and _summable(out[key]) and isinstance(value, dict) == isinstance(out[key], dict):
+            out[key] = _merge_values(out[key], value) if isinstance(value, dict) else out[key] + value
+        elif isinstance(out[key], dict) and not any(v is not None for v in out[key].values()):
+            out[key] = value  # a description only shards that did something have (a sandbox that started)
+    return out
+
+
+def _lookup(stats: "Stats", path: tuple[str, ...]) -> Any:
+    if path == ("in",):
+        return stats.n_in
+    value: Any = stats.extra
+    for key in path:
+        if not isinstance(value, dict):
+            return None
+        value = value.get(key)
+    return value
+
+
+def _recompute_rates(stats: "Stats") -> None:
+    for path, (num, den, digits) in RATES.items():
+        parent = stats.extra
+        for key in path[:-1]:
+            parent = parent.get(key) if isinstance(parent, dict) else None
+        if not isinstance(parent, dict) or path[-1] not in parent:
+            continue
+        n = _lookup(stats, num) or 0
+        if den is None:  # a summed figure, only rounded
+            parent[path[-1]] = round(n, digits)
+            continue
+        d = _lookup(stats, den)
+        parent[path[-1]] = rate(n, d, digits)

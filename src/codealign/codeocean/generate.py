@@ -31,10 +31,11 @@ from dataclasses import replace
 from codealign import cli, io, logs
 from codealign.codeocean import tasks
 from codealign.codeocean.tasks import CHECKLIST, CODE_TASKS, Item
+from codealign.gather import gather
 from codealign.generation import runner
 from codealign.generation.backend import Backend, BackendSpec, Request, Sampling
 from codealign.records import Rejected, TaskItem, content_id, schema, to_row
-from codealign.selfalign.llmstage import GENERATION_SUMS, backend_spec, shard_bounds
+from codealign.selfalign.llmstage import backend_spec, shard_bounds
 from codealign.stats import Stats
 
 log = logging.getLogger("codealign.codeocean.generate")
@@ -146,7 +147,7 @@ def run_shard(*, raw_path: str, coreset_path: str, shard: int, n_shards: int, cf
     pools = Pools(good, bad, gen_cfg["pool_size"])
 
     stats = Stats("codeocean_generate", unit_in="functions", n_in=end - start)
-    totals = dict.fromkeys(GENERATION_SUMS, 0)
+    totals = runner.RunStats()
     failed_checks: Counter = Counter()
     answers_seen: Counter = Counter()
     planned: Counter = Counter()
@@ -162,7 +163,7 @@ def run_shard(*, raw_path: str, coreset_path: str, shard: int, n_shards: int, cf
             shots = [pools.generator_examples(it, gen_cfg["k"], gen_cfg["pool_examples"]) for it in items]
             requests = [Request(tasks.generator_prompt(it, ex), Sampling(**gen_sampling, seed=base_seed + i)) for it, ex, i in zip(items, shots, indices)]
             completions, run_stats = runner.run(requests, gen_spec, cache_path, backend=gen_backend)
-            _add(totals, run_stats.to_dict())
+            totals += run_stats
 
             parsed: list[tuple[Item, list[Item]]] = []
             for it, ex, result in zip(items, shots, completions):
@@ -179,7 +180,7 @@ def run_shard(*, raw_path: str, coreset_path: str, shard: int, n_shards: int, cf
             disc_requests = [Request(tasks.discriminator_prompt(it, key, ex), disc_sampling) for it, key, ex in questions]
             answers, run_stats = runner.run(disc_requests, disc_spec, cache_path, backend=disc_backend) if disc_requests else ([], None)
             if run_stats:
-                _add(totals, run_stats.to_dict())
+                totals += run_stats
             for (it, key, _), result in zip(questions, answers):
                 verdict, reason = tasks.parse_answer(result[0].text)
                 answers_seen[verdict] += 1
@@ -208,7 +209,7 @@ def run_shard(*, raw_path: str, coreset_path: str, shard: int, n_shards: int, cf
         planned_tasks=dict(sorted(planned.items())),
         accepted_by_task=dict(sorted(Counter(r["task"] for r in records if r["accepted"]).items())),
         failed_checks=dict(sorted(failed_checks.items())), answers=dict(sorted(answers_seen.items())),
-        executes=dict(sorted(executed.items())), generation=_rates(totals),
+        executes=dict(sorted(executed.items())), generation=totals.to_dict(),
         backend=gen_spec.kind, model=gen_spec.model_fingerprint, discriminator_model=disc_spec.model_fingerprint,
     )
     stats.save(stats_path)
@@ -220,16 +221,6 @@ def accepts(answers: dict[str, str], min_yes: float) -> bool:
     """The overall verdict: at least ``min_yes`` of the checklist answered Yes (undecided counts as No)."""
     yes = sum(a.startswith("Yes") for a in answers.values())
     return bool(answers) and yes >= min_yes * len(answers) - 1e-9
-
-
-def _add(totals: dict, part: dict) -> None:
-    for key in GENERATION_SUMS:
-        totals[key] += part.get(key) or 0
-
-
-def _rates(totals: dict) -> dict:
-    seconds = totals["generation_seconds"]
-    return {**totals, "generation_seconds": round(seconds, 2), "tokens_per_second": round(totals["completion_tokens"] / seconds, 2) if seconds else None}
 
 
 def _record(it: Item, accepted: bool, fewshot_ids: list[str], batch: int) -> dict:
@@ -256,30 +247,10 @@ def _execute(records: list[dict], execution: dict, threads: int) -> Counter:
     return Counter(r["executes"] for r in records)
 
 
-def run_gather(*, shards: list[str], out: str, stats_path: str, log_file: str | None = None) -> Stats:
-    """Join the shards and add up their counts."""
+def run_gather(*, shards: list[str], shard_stats: list[str], out: str, stats_path: str, log_file: str | None = None) -> Stats:
+    """Join the shards (a row for every generated item, accepted or not) and merge their stats."""
     logs.setup(log_file)
-    stats = Stats("codeocean_generate", unit_in="functions")
-    sums: dict[str, Counter] = {k: Counter() for k in ("planned_tasks", "accepted_by_task", "failed_checks", "answers", "executes")}
-    totals = dict.fromkeys(GENERATION_SUMS, 0)
-    generated = 0
-    first = None
-    with io.ParquetShardWriter(out, schema(TaskItem)) as writer:
-        for path in shards:
-            writer.write_table(io.read_table(path))
-            part = io.read_json(path.replace(".parquet", ".stats.json"))
-            first = first or part
-            stats.n_in += part["in"]
-            stats.n_out += part["out"]
-            for reason, n in part["dropped"].items():
-                stats.drop(reason, n)
-            for key, counter in sums.items():
-                counter.update(part[key])
-            _add(totals, part["generation"])
-            generated += part["generated"]
-    stats.extra.update({k: dict(sorted(v.items())) for k, v in sums.items()})
-    stats.extra.update(shards=len(shards), generated=generated, generation=_rates(totals), backend=first and first["backend"], model=first and first["model"],
-                       discriminator_model=first and first["discriminator_model"])
+    stats = gather(stage="codeocean_generate", shards=shards, shard_stats=shard_stats, out=out, schema=schema(TaskItem), rows_are="generated")
     stats.save(stats_path)
     log.info(stats.summary())
     return stats

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from codealign import logs
 from codealign.generation.backend import Backend, BackendSpec, Completion, Request
 from codealign.generation.cache import RequestCache
+from codealign.stats import rate
 
 log = logging.getLogger("codealign.generation.runner")
 
@@ -29,6 +30,11 @@ class RunStats:
     completion_tokens: int = 0
     seconds: float = 0.0
 
+    def __iadd__(self, other: "RunStats") -> "RunStats":
+        for name in ("requests", "cached", "generated", "prompt_tokens", "completion_tokens", "seconds"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        return self
+
     def to_dict(self) -> dict:
         return {
             "requests": self.requests,
@@ -37,7 +43,7 @@ class RunStats:
             "prompt_tokens": self.prompt_tokens,
             "completion_tokens": self.completion_tokens,
             "generation_seconds": round(self.seconds, 2),
-            "tokens_per_second": round(self.completion_tokens / self.seconds, 2) if self.seconds else None,
+            "tokens_per_second": rate(self.completion_tokens, self.seconds, 2),
         }
 
 

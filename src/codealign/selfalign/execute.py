@@ -19,6 +19,7 @@ from dataclasses import asdict
 
 from codealign import cli, io, logs
 from codealign.cache import JsonlCache
+from codealign.gather import gather
 from codealign.records import Execution, schema
 from codealign.sandbox import Sandbox, SandboxConfig
 from codealign.sandbox.pool import identity as sandbox_identity
@@ -94,6 +95,7 @@ def run_shard(*, responses_path: str, out: str, stats_path: str, cache_path: str
         sandbox=sandbox_info,
         executed=len(todo),
         cached=len(rows) - len(todo),
+        execution_seconds=round(elapsed, 2),
         programs_per_second=round(len(todo) / elapsed, 1) if elapsed else None,
         median_duration_s=round(statistics.median(durations), 4) if durations else None,
     )
@@ -117,34 +119,10 @@ if __name__ == "__main__":
     main()
 
 
-def run_gather(*, shards: list[str], out: str, stats_path: str, log_file: str | None = None) -> Stats:
-    """Join the execution shards and add up their verdict counts."""
+def run_gather(*, shards: list[str], shard_stats: list[str], out: str, stats_path: str, log_file: str | None = None) -> Stats:
+    """Join the execution shards (a verdict row for every response) and merge their stats."""
     logs.setup(log_file)
-    stats = Stats("execution", unit_in="responses")
-    verdicts: Counter = Counter()
-    executed = seconds = 0.0
-    sandbox = None
-    with io.ParquetShardWriter(out, schema(Execution)) as writer:
-        for path in shards:
-            writer.write_table(io.read_table(path))
-            part = io.read_json(path.replace(".parquet", ".stats.json"))
-            stats.n_in += part["in"]
-            stats.n_out += part["out"]
-            for reason, n in part["dropped"].items():
-                stats.drop(reason, n)
-            verdicts.update(part["verdicts"])
-            if part.get("programs_per_second"):
-                executed += part["executed"]
-                seconds += part["executed"] / part["programs_per_second"]
-            if part["sandbox"].get("isolation"):  # shards that ran nothing started no sandbox
-                sandbox = part["sandbox"]
-    stats.extra.update(
-        verdicts=dict(sorted(verdicts.items())),
-        pass_rate=round(verdicts.get("pass", 0) / stats.n_in, 4) if stats.n_in else None,
-        sandbox=sandbox or {"isolation": None},
-        programs_per_second=round(executed / seconds, 1) if seconds else None,
-        shards=len(shards),
-    )
+    stats = gather(stage="execution", shards=shards, shard_stats=shard_stats, out=out, schema=schema(Execution), rows_are="in")
     stats.save(stats_path)
     log.info(stats.summary())
     return stats

@@ -19,6 +19,7 @@ import random
 import re
 
 from codealign import cli, io, logs
+from codealign.gather import gather, shard_stats_path
 from codealign.generation.backend import Completion, Request, Sampling
 from codealign.generation.prompts import (
     choose,
@@ -191,10 +192,11 @@ def run_instructions_shard(*, items_path: str, shard: int, n_shards: int, cfg: d
     llmstage.write_shard(outcome, schema(Instruction), out=out, rejected=rejected, stats_path=stats_path)
 
 
-def run_gather(*, stage: str, record: str, shards: list[str], out: str, stats_path: str, log_file: str | None = None) -> None:
+def run_gather(*, stage: str, record: str, shards: list[str], shard_stats: list[str], out: str, stats_path: str,
+               log_file: str | None = None) -> None:
     logs.setup(log_file)
     cls = {"concepts": Concepts, "instructions": Instruction}[record]
-    stats = llmstage.gather(stage=stage, shards=shards, shard_stats=[s.replace(".parquet", ".stats.json") for s in shards], out=out, schema=schema(cls))
+    stats = gather(stage=stage, shards=shards, shard_stats=shard_stats, out=out, schema=schema(cls))
     stats.save(stats_path)
     log.info(stats.summary())
 
@@ -221,7 +223,8 @@ def main(argv: list[str] | None = None) -> None:
         run_instructions_shard(items_path=args.items, **common)
     else:
         record = args.step.split("-")[1]
-        run_gather(stage=f"instruct_{record}", record=record, shards=args.parts, out=args.out, stats_path=args.stats, log_file=args.log)
+        run_gather(stage=f"instruct_{record}", record=record, shards=args.parts, shard_stats=[shard_stats_path(p) for p in args.parts],
+                   out=args.out, stats_path=args.stats, log_file=args.log)
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ import logging
 import random
 
 from codealign import cli, io, logs
+from codealign.gather import gather, shard_stats_path
 from codealign.generation.backend import Request, Sampling
 from codealign.generation.prompts import choose, judge_prompt, load_judge_bank
 from codealign.records import Judgment, Seed, schema
@@ -124,7 +125,7 @@ def run_gather(*, seeds_path: str, shards: list[str], shard_stats: list[str], cf
         stats.extra.update(judged=0, enabled=False)
         stats.save(stats_path)
         return stats
-    part = llmstage.gather(stage="seeds_judge", shards=shards, shard_stats=shard_stats, out=judgments_out, schema=schema(Judgment))
+    part = gather(stage="seeds_judge", shards=shards, shard_stats=shard_stats, out=judgments_out, schema=schema(Judgment))
     verdicts = {j["seed_id"]: j["verdict"] for j in io.read_rows(judgments_out)}
     kept = []
     for seed in all_seeds:
@@ -156,7 +157,7 @@ def main(argv: list[str] | None = None) -> None:
     args = p.parse_args(argv)
     cfg = cli.full(args)
     if args.gather is not None:
-        run_gather(seeds_path=args.seeds, shards=args.gather, shard_stats=[s.replace(".parquet", ".stats.json") for s in args.gather],
+        run_gather(seeds_path=args.seeds, shards=args.gather, shard_stats=[shard_stats_path(s) for s in args.gather],
                    cfg=cfg["seeds"]["judge"], base_seed=cfg["random_seed"], judgments_out=args.out, judged_out=args.judged,
                    stats_path=args.stats, log_file=args.log)
     else:

@@ -1,6 +1,7 @@
 """What every sharded LLM stage shares: picking the shard's items, building the backend, running
-the requests through the cache, writing accepted records, rejected outputs and stats — and the
-gather step that joins the shards.
+the requests through the cache, writing accepted records, rejected outputs and stats.
+
+Shards are joined by :func:`codealign.gather.gather`.
 
 A stage supplies two functions: ``build(item, index) -> list[Request]`` (``index`` is the item's
 position in the whole stage input, so per-item seeds do not depend on the number of shards) and
@@ -105,30 +106,3 @@ def write_shard(outcome: ShardOutcome, schema: pa.Schema, *, out: str, rejected:
     io.write_jsonl(rejected, (to_row(r) for r in outcome.rejected))
     outcome.stats.save(stats_path)
     log.info(outcome.stats.summary())
-
-
-GENERATION_SUMS = ("requests", "cached", "generated", "prompt_tokens", "completion_tokens", "generation_seconds")
-
-
-def gather(*, stage: str, shards: list[str], shard_stats: list[str], out: str, schema: pa.Schema) -> Stats:
-    """Join shard outputs in shard order into ``out``; return their stats added up (not yet saved)."""
-    first = io.read_json(shard_stats[0])
-    stats = Stats(stage, unit_in=first["unit_in"], unit_out=first["unit_out"])
-    generation = dict.fromkeys(GENERATION_SUMS, 0)
-    with io.ParquetShardWriter(out, schema) as writer:
-        for path, stats_file in zip(shards, shard_stats):
-            writer.write_table(io.read_table(path))
-            part = io.read_json(stats_file)
-            stats.n_in += part["in"]
-            stats.n_out += part["out"]
-            for reason, n in part["dropped"].items():
-                stats.drop(reason, n)
-            stats.extra["items_in"] = stats.extra.get("items_in", 0) + part.get("items_in", part["in"])
-            for key in GENERATION_SUMS:
-                generation[key] += part.get("generation", {}).get(key, 0) or 0
-    if writer.rows != stats.n_out:
-        raise io.CorruptShardError(out, f"{writer.rows} rows gathered but the shard stats count {stats.n_out}")
-    seconds = generation["generation_seconds"]
-    generation["tokens_per_second"] = round(generation["completion_tokens"] / seconds, 2) if seconds else None
-    stats.extra.update(shards=len(shards), generation=generation, backend=first.get("backend"), model=first.get("model"))
-    return stats

@@ -39,11 +39,13 @@ def experiment_config(wildcards):
     return EXPERIMENTS[wildcards.experiment]
 
 
-def section(dotted):
-    """Param function: config section `dotted` of the job's experiment."""
+def section(dotted, keys=None):
+    """Param function: config section `dotted` of the job's experiment (only `keys` of it, when
+    given: a rule reruns when what it reads changes, not the rest of the section)."""
 
     def params(wildcards):
-        return cfglib.get(EXPERIMENTS[wildcards.experiment], dotted)
+        value = cfglib.get(EXPERIMENTS[wildcards.experiment], dotted)
+        return {k: value[k] for k in keys} if keys else value
 
     return params
 
@@ -87,14 +89,16 @@ def bank_input(dotted):
     return inputs
 
 
-def shard_paths(dotted, path):
-    """Input function: `path` for every shard of the stage `dotted` (its `shards` key) of the job's experiment."""
+def shard_paths(dotted, path, stage=None):
+    """Input function: `path` for every shard of the stage `dotted` (its `shards` key) of the job's
+    experiment — in the directory of the experiment that owns rule `stage`'s output, when given."""
 
     def inputs(wildcards):
-        stage = cfglib.get(EXPERIMENTS[wildcards.experiment], dotted)
-        if not stage.get("enabled", True):
+        section = cfglib.get(EXPERIMENTS[wildcards.experiment], dotted)
+        if not section.get("enabled", True):
             return []
-        return [path.format(experiment=wildcards.experiment, shard=k) for k in range(stage["shards"])]
+        experiment = owner(EXPERIMENTS, wildcards.experiment, stage) if stage else wildcards.experiment
+        return [path.format(experiment=experiment, shard=k) for k in range(section["shards"])]
 
     return inputs
 
@@ -183,7 +187,17 @@ def decontamination_files(wildcards):
     return sorted({f for f in files if not f.startswith("package:")})
 
 
-SANDBOX_THREADS = 4  # threads of a sandbox job; with execution.workers null, one worker each
+JOB_THREADS = 4  # the most threads a rule asks for: profiles/slurm gives every job cpus_per_task 4
+SANDBOX_THREADS = JOB_THREADS  # threads of a sandbox job; with execution.workers null, one worker each
+
+
+def grow(base):
+    """Resource: `base` (mem_mb or runtime minutes) on the first attempt, twice that on a retry, …"""
+
+    def resource(wildcards, attempt):
+        return base * attempt
+
+    return resource
 SANDBOX_OVERHEAD_MB = 2048  # the job's own Python, the workers' warm interpreters, page cache
 
 

@@ -1,14 +1,18 @@
 # The seed stage: source files → top-level functions with docstrings → filtered, deduplicated,
 # decontaminated seeds. Each step writes its data and a stats file counting drops by reason.
+# Extract, filter and signatures run per shard (seeds.shards: contiguous ranges of the corpus
+# manifest's files, read in place); dedup is the one gather, across every shard.
 
 
 rule seeds_corpus:
     output:
-        docs="results/{experiment}/seeds/corpus.parquet",
-        stats="results/{experiment}/seeds/corpus.stats.json",
+        manifest="results/{experiment}/seeds/corpus/manifest.parquet",
     params:
         cfg=section("seeds.corpus"),
         code=code_version("codealign.seeds.corpus"),
+    resources:
+        mem_mb=grow(2000),
+        runtime=grow(30),
     conda:
         "../envs/codealign.yaml"
     log:
@@ -21,52 +25,86 @@ rule seeds_corpus:
 
 rule seeds_extract:
     input:
-        docs=upstream("seeds_corpus", "results/{experiment}/seeds/corpus.parquet"),
+        manifest=upstream("seeds_corpus", "results/{experiment}/seeds/corpus/manifest.parquet"),
     output:
-        seeds="results/{experiment}/seeds/raw.parquet",
-        stats="results/{experiment}/seeds/raw.stats.json",
+        seeds="results/{experiment}/seeds/raw/shard-{shard}.parquet",
+        corpus_stats="results/{experiment}/seeds/raw/shard-{shard}.corpus.stats.json",
+        stats="results/{experiment}/seeds/raw/shard-{shard}.stats.json",
     params:
+        cfg=section("seeds.corpus"),
+        shards=n_shards("seeds"),
+        parts="results/{experiment}/seeds/raw/shard-{shard}.parts",
         code=code_version("codealign.seeds.extract"),
-    threads: 8
+    threads: JOB_THREADS
+    resources:
+        mem_mb=grow(6000),
+        runtime=grow(120),
     conda:
         "../envs/codealign.yaml"
     log:
-        "results/{experiment}/logs/seeds_extract.log",
+        "results/{experiment}/logs/seeds_extract/shard-{shard}.log",
     benchmark:
-        "results/{experiment}/benchmarks/seeds_extract.tsv"
+        "results/{experiment}/benchmarks/seeds_extract/shard-{shard}.tsv"
     script:
         "../scripts/seeds_extract.py"
 
 
 rule seeds_filter:
     input:
-        seeds=upstream("seeds_extract", "results/{experiment}/seeds/raw.parquet"),
+        seeds=upstream("seeds_extract", "results/{experiment}/seeds/raw/shard-{shard}.parquet"),
     output:
-        seeds="results/{experiment}/seeds/filtered.parquet",
-        stats="results/{experiment}/seeds/filtered.stats.json",
+        seeds="results/{experiment}/seeds/filtered/shard-{shard}.parquet",
+        stats="results/{experiment}/seeds/filtered/shard-{shard}.stats.json",
     params:
         cfg=section("seeds.filters"),
         code=code_version("codealign.seeds.filter"),
-    threads: 8
+    threads: JOB_THREADS
+    resources:
+        mem_mb=grow(8000),
+        runtime=grow(180),
     conda:
         "../envs/codealign.yaml"
     log:
-        "results/{experiment}/logs/seeds_filter.log",
+        "results/{experiment}/logs/seeds_filter/shard-{shard}.log",
     benchmark:
-        "results/{experiment}/benchmarks/seeds_filter.tsv"
+        "results/{experiment}/benchmarks/seeds_filter/shard-{shard}.tsv"
     script:
         "../scripts/seeds_filter.py"
 
 
+rule seeds_signatures:
+    input:
+        seeds=upstream("seeds_filter", "results/{experiment}/seeds/filtered/shard-{shard}.parquet"),
+    output:
+        signatures="results/{experiment}/seeds/signatures/shard-{shard}.parquet",
+    params:
+        cfg=section("seeds.dedup", keys=("num_perm", "ngram")),
+        code=code_version("codealign.seeds.dedup"),
+    resources:
+        mem_mb=grow(2000),
+        runtime=grow(30),
+    conda:
+        "../envs/codealign.yaml"
+    log:
+        "results/{experiment}/logs/seeds_signatures/shard-{shard}.log",
+    script:
+        "../scripts/seeds_signatures.py"
+
+
 rule seeds_dedup:
     input:
-        seeds=upstream("seeds_filter", "results/{experiment}/seeds/filtered.parquet"),
+        shards=shard_paths("seeds", "results/{experiment}/seeds/filtered/shard-{shard}.parquet", stage="seeds_filter"),
+        stats=shard_paths("seeds", "results/{experiment}/seeds/filtered/shard-{shard}.stats.json", stage="seeds_filter"),
+        signatures=shard_paths("seeds", "results/{experiment}/seeds/signatures/shard-{shard}.parquet", stage="seeds_signatures"),
     output:
         seeds="results/{experiment}/seeds/dedup.parquet",
         stats="results/{experiment}/seeds/dedup.stats.json",
     params:
         cfg=section("seeds.dedup"),
         code=code_version("codealign.seeds.dedup"),
+    resources:
+        mem_mb=grow(12000),
+        runtime=grow(120),
     conda:
         "../envs/codealign.yaml"
     log:
@@ -150,12 +188,12 @@ rule seeds_judge_gather:
 
 rule seeds_funnel:
     input:
-        upstream("seeds_corpus", "results/{experiment}/seeds/corpus.stats.json"),
-        upstream("seeds_extract", "results/{experiment}/seeds/raw.stats.json"),
-        upstream("seeds_filter", "results/{experiment}/seeds/filtered.stats.json"),
-        upstream("seeds_dedup", "results/{experiment}/seeds/dedup.stats.json"),
-        upstream("seeds_decontaminate", "results/{experiment}/seeds/clean.stats.json"),
-        upstream("seeds_judge_gather", "results/{experiment}/seeds/judged.stats.json"),
+        corpus=shard_paths("seeds", "results/{experiment}/seeds/raw/shard-{shard}.corpus.stats.json", stage="seeds_extract"),
+        extract=shard_paths("seeds", "results/{experiment}/seeds/raw/shard-{shard}.stats.json", stage="seeds_extract"),
+        filter=shard_paths("seeds", "results/{experiment}/seeds/filtered/shard-{shard}.stats.json", stage="seeds_filter"),
+        dedup=upstream("seeds_dedup", "results/{experiment}/seeds/dedup.stats.json"),
+        decontaminate=upstream("seeds_decontaminate", "results/{experiment}/seeds/clean.stats.json"),
+        judge=upstream("seeds_judge_gather", "results/{experiment}/seeds/judged.stats.json"),
     output:
         "results/{experiment}/seeds/funnel.json",
     params:

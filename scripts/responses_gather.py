@@ -1,7 +1,7 @@
-"""Rule responses_gather → codealign.gather."""
+"""Rule responses_gather → codealign.shards."""
 
 from codealign import logs
-from codealign.gather import gather
+from codealign.shards import gather
 from codealign.records import Response, schema
 
 logs.setup(snakemake.log[0])

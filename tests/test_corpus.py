@@ -4,8 +4,8 @@ import json
 
 import pyarrow as pa
 import pyarrow.parquet as pq
+import pytest
 
-from codealign import io
 from codealign.records import Document, content_id
 from codealign.seeds import corpus
 from codealign.stats import Stats
@@ -71,13 +71,36 @@ def test_stack_layout_jsonl_through_datasets(tmp_path):
     assert len(docs) == 2 and docs[0].doc_id == content_id(stack_rows()[0]["content"])
 
 
-def test_run_streams_into_a_verified_shard(tmp_path):
-    write_tree(tmp_path)
-    out = tmp_path / "corpus.parquet"
-    corpus.run(out=str(out), stats_path=str(tmp_path / "s.json"), cfg={**CFG, "sources": [{"kind": "files", "paths": [str(tmp_path / "pkg")]}]})
-    assert io.count_rows(out) == 3
-    assert io.read_json(tmp_path / "s.json")["dropped"]["undecodable"] == 1
-    assert set(io.read_table(out).column_names) == set(Document.__dataclass_fields__)
+def test_the_manifest_lists_files_in_place_with_row_counts_from_the_footer(tmp_path):
+    pq.write_table(pa.Table.from_pylist(stack_rows() * 2), tmp_path / "part-0.parquet")
+    pq.write_table(pa.Table.from_pylist(stack_rows()), tmp_path / "part-1.parquet")
+    out = tmp_path / "manifest.parquet"
+    units = corpus.run(out=str(out), cfg={**CFG, "sources": [{"kind": "hf", "data_files": [str(tmp_path / "part-*.parquet")], "max_documents": 8}]})
+    assert [(u.path.rsplit("/", 1)[1], u.rows) for u in units] == [("part-0.parquet", 6), ("part-1.parquet", 2)]  # cut at 8
+    assert corpus.read_manifest(out) == units
+    assert not list(tmp_path.glob("*corpus*"))  # nothing is copied
+
+
+def test_a_data_file_without_the_content_column_names_the_key(tmp_path):
+    pq.write_table(pa.Table.from_pylist([{"text": "x = 1\n"}]), tmp_path / "part-0.parquet")
+    with pytest.raises(KeyError, match=r"seeds.corpus.sources\[0\].columns.content"):
+        list(corpus.iter_documents({**CFG, "sources": [{"kind": "hf", "data_files": [str(tmp_path / "*.parquet")]}]}, Stats("c")))
+
+
+def test_only_the_four_columns_are_read(tmp_path, monkeypatch):
+    rows = [{**r, "max_stars_count": 3, "hexsha": "ab" * 20} for r in stack_rows()]
+    pq.write_table(pa.Table.from_pylist(rows), tmp_path / "part-0.parquet")
+    asked = []
+    real = pq.ParquetFile.iter_batches
+
+    def spy(self, *args, **kw):
+        asked.append(sorted(kw.get("columns") or []))
+        return real(self, *args, **kw)
+
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", spy)
+    docs = list(corpus.iter_documents({**CFG, "sources": [{"kind": "hf", "data_files": [str(tmp_path / "*.parquet")]}]}, Stats("c")))
+    assert len(docs) == 2
+    assert asked == [sorted(corpus.COLUMNS.values())]
 
 
 def test_undecodable_bytes_in_a_corpus_file_are_a_drop_not_a_crash(tmp_path):

@@ -119,3 +119,41 @@ def test_carriage_returns_count_as_the_parser_counts_them():
     source = "X = 1\r\n\r\ndef f(a):\r\n    'Doc.'\r\n    return a\r\nY = 2\rdef g(b):\r    'Doc.'\r    return b\r"
     seeds, _, _ = extract(document(source))
     assert [s.code for s in seeds] == ["def f(a):\n    'Doc.'\n    return a\n", "def g(b):\n    'Doc.'\n    return b\n"]
+
+
+def test_a_killed_shard_resumes_at_the_part_it_had_reached(tmp_path, monkeypatch):
+    from codealign import io
+    from codealign.seeds import corpus
+    from codealign.seeds import extract as extract_mod
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(7):
+        (src / f"m{i}.py").write_text(f'def f{i}(x):\n    """Add {i}."""\n    return x + {i}\n')
+    cfg = {"max_file_bytes": 10**6, "sources": [{"kind": "files", "paths": [str(src)]}]}
+    corpus.run(out=str(tmp_path / "manifest.parquet"), cfg=cfg)
+    monkeypatch.setattr(extract_mod, "PART_FILES", 3)  # parts of 3, 3 and 1 files
+    kw = dict(manifest=str(tmp_path / "manifest.parquet"), shard=0, n_shards=1, cfg=cfg, out=str(tmp_path / "raw.parquet"),
+              stats_path=str(tmp_path / "raw.stats.json"), corpus_stats_path=str(tmp_path / "corpus.stats.json"),
+              parts_dir=str(tmp_path / "parts"), version="v1")
+    real, calls = extract_mod.extract_part, []
+
+    def dies_on_the_second_part(units, cfg, threads):
+        calls.append(len(units))
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # the job is killed
+        return real(units, cfg, threads)
+
+    monkeypatch.setattr(extract_mod, "extract_part", dies_on_the_second_part)
+    with pytest.raises(KeyboardInterrupt):
+        extract_mod.run_shard(**kw)
+    assert not (tmp_path / "raw.parquet").exists()
+    monkeypatch.setattr(extract_mod, "extract_part", lambda units, cfg, threads: (calls.append(len(units)), real(units, cfg, threads))[1])
+    stats = extract_mod.run_shard(**kw)
+    assert calls == [3, 3, 3, 1]  # the rerun skipped the finished first part
+    assert stats.extra["parts_reused"] == 1 and stats.n_out == 7
+    assert [r["name"] for r in io.read_rows(tmp_path / "raw.parquet")] == [f"f{i}" for i in range(7)]
+    assert not (tmp_path / "parts").exists()
+    calls.clear()
+    extract_mod.run_shard(**{**kw, "version": "v2"})  # other code: nothing is reused
+    assert calls == [3, 3, 1]

@@ -82,3 +82,19 @@ def test_empty_shard_keeps_its_columns(tmp_path):
     io.write_rows(path, [], schema(Seed))
     table = io.read_table(path)
     assert table.num_rows == 0 and "seed_id" in table.column_names
+
+
+def test_small_writes_are_buffered_into_bounded_row_groups(tmp_path, monkeypatch):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from codealign import io as cio
+
+    monkeypatch.setattr(cio, "ROW_GROUP_ROWS", 1000)
+    schema = pa.schema([("x", pa.int64())])
+    with cio.ParquetShardWriter(tmp_path / "s.parquet", schema) as w:
+        for start in range(0, 5000, 64):  # 79 writes of 64 rows, as extraction writes
+            w.write_rows({"x": i} for i in range(start, min(start + 64, 5000)))
+    meta = pq.ParquetFile(tmp_path / "s.parquet").metadata
+    assert meta.num_row_groups <= 6 and max(meta.row_group(i).num_rows for i in range(meta.num_row_groups)) <= 1000
+    assert [r["x"] for r in cio.read_rows(tmp_path / "s.parquet")] == list(range(5000))

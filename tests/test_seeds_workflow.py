@@ -136,10 +136,11 @@ def test_a_changed_stage_module_reruns_that_stage_and_downstream(tmp_path, bench
     wf.run(FUNNEL, config=config)
     module = checkout / "src/codealign/seeds/dedup.py"
     module.write_text(module.read_text() + "\n# an edit\n")
-    assert executed(wf.run(FUNNEL, config=config)) == {"seeds_dedup", "seeds_decontaminate", "seeds_judge_gather", "seeds_funnel"}
+    downstream = {"seeds_signatures", "seeds_dedup", "seeds_decontaminate", "seeds_judge_gather", "seeds_funnel"}
+    assert executed(wf.run(FUNNEL, config=config)) == downstream
     shared = checkout / "src/codealign/dedup.py"  # imported by the dedup stage only, so far
     shared.write_text(shared.read_text() + "\n# an edit\n")
-    assert executed(wf.run(FUNNEL, config=config)) == {"seeds_dedup", "seeds_decontaminate", "seeds_judge_gather", "seeds_funnel"}
+    assert executed(wf.run(FUNNEL, config=config)) == downstream
 
 
 def test_experiments_share_the_stages_upstream_of_their_difference(seeded):
@@ -148,9 +149,10 @@ def test_experiments_share_the_stages_upstream_of_their_difference(seeded):
     cfg["experiments"] = {"default": {}, "strict-dedup": {"seeds": {"dedup": {"threshold": 0.9}}}}
     proc = wf.run(FUNNEL, "results/strict-dedup/seeds/funnel.json", "--dry-run", config=wf.write_config(cfg))
     jobs = dict(re.findall(r"^(seeds_\w+)\s+(\d+)$", proc.stdout, re.M))
-    assert jobs == {"seeds_corpus": "1", "seeds_extract": "1", "seeds_filter": "1", "seeds_dedup": "2", "seeds_decontaminate": "2", "seeds_judge_gather": "2", "seeds_funnel": "2"}
+    assert jobs == {"seeds_corpus": "1", "seeds_extract": "1", "seeds_filter": "1", "seeds_signatures": "1", "seeds_dedup": "2",
+                    "seeds_decontaminate": "2", "seeds_judge_gather": "2", "seeds_funnel": "2"}
     assert "results/strict-dedup/seeds/dedup.parquet" in proc.stdout
-    assert "results/strict-dedup/seeds/filtered.parquet" not in proc.stdout
+    assert "results/strict-dedup/seeds/filtered/shard-0.parquet" not in proc.stdout
 
 
 def test_bad_config_fails_before_any_job_naming_the_key(seeded):
@@ -179,3 +181,20 @@ def test_changing_one_experiment_reruns_only_that_experiments_files(seeded):
     outputs = [o for line in re.findall(r"^\s*output: (.+)$", proc.stdout, re.M) for o in line.split(", ")]
     assert outputs and all(o.startswith("results/strict-dedup/seeds/") for o in outputs), outputs
     assert "results/strict-dedup/seeds/dedup.parquet" in outputs
+
+
+def test_the_sharded_seed_stage_keeps_the_same_survivors_as_one_job(seeded):
+    """Six shards of two files each: the duplicate document and the near-duplicate pair land in
+    different shards, and the cross-shard gather still keeps exactly what one job keeps."""
+    wf, config, corpus_dir = seeded
+    wf.run(FUNNEL, config=config)
+    one = [r["seed_id"] for r in io.read_rows(wf.path("results/default/seeds/clean.parquet"))]
+    sharded = wf.write_config(overlay(corpus_dir, shards=6), "sharded.yaml")
+    wf.run(FUNNEL, config=sharded)
+    assert wf.path("results/default/seeds/raw/shard-5.parquet").exists()
+    assert [r["seed_id"] for r in io.read_rows(wf.path("results/default/seeds/clean.parquet"))] == one
+    dedup = io.read_json(wf.path("results/default/seeds/dedup.stats.json"))
+    assert dedup["dropped"] == {"near_duplicate": 1, "repeated_function": 2}  # keep_copy.py's two survivors, one shard on
+    steps = {s["stage"]: s for s in io.read_json(wf.path(FUNNEL))["steps"]}
+    assert steps["seeds_corpus"]["in"] == 12 and steps["seeds_corpus"]["shards"] == 6
+    assert steps["seeds_decontaminate"]["out"] == 3

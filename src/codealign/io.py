@@ -125,8 +125,16 @@ class _HashingSink(io.RawIOBase):
         self._fh.flush()
 
 
+ROW_GROUP_ROWS = 65536
+ROW_GROUP_BYTES = 64 << 20
+
+
 class ParquetShardWriter:
     """Stream record batches into an atomically committed, checksummed Parquet shard.
+
+    Small writes are buffered into row groups of up to ``ROW_GROUP_ROWS`` rows or
+    ``ROW_GROUP_BYTES`` bytes, so a shard written 64 rows at a time still has few row groups
+    and a small footer, and a reader's memory stays bounded by one row group.
 
     >>> with ParquetShardWriter("out.parquet", schema) as w:   # doctest: +SKIP
     ...     w.write_rows(rows)
@@ -138,6 +146,9 @@ class ParquetShardWriter:
         self.metadata = dict(metadata or {})
         self.rows = 0
         self._stack = contextlib.ExitStack()
+        self._buffer: list[pa.Table] = []
+        self._buffered_rows = 0
+        self._buffered_bytes = 0
 
     def __enter__(self) -> "ParquetShardWriter":
         tmp = self._stack.enter_context(atomic_path(self.path))
@@ -147,9 +158,28 @@ class ParquetShardWriter:
         return self
 
     def write_table(self, table: pa.Table) -> None:
-        if table.num_rows:
-            self._writer.write_table(table.cast(self.schema) if table.schema != self.schema else table)
-            self.rows += table.num_rows
+        if not table.num_rows:
+            return
+        table = table.cast(self.schema) if table.schema != self.schema else table
+        self.rows += table.num_rows
+        self._buffer.append(table)
+        self._buffered_rows += table.num_rows
+        self._buffered_bytes += table.nbytes
+        if self._buffered_rows >= ROW_GROUP_ROWS or self._buffered_bytes >= ROW_GROUP_BYTES:
+            self._flush(final=False)
+
+    def _flush(self, final: bool = True) -> None:
+        """Write the buffer as row groups of the bounded size; keep a short remainder unless final."""
+        if not self._buffer:
+            return
+        table = pa.concat_tables(self._buffer)
+        per_group = max(1, min(ROW_GROUP_ROWS, table.num_rows * ROW_GROUP_BYTES // max(table.nbytes, 1)))
+        whole = table.num_rows if final else table.num_rows - table.num_rows % per_group
+        if whole:
+            self._writer.write_table(table.slice(0, whole), row_group_size=per_group)
+        rest = table.slice(whole)
+        self._buffer = [rest] if rest.num_rows else []
+        self._buffered_rows, self._buffered_bytes = rest.num_rows, rest.nbytes if rest.num_rows else 0
 
     def write_rows(self, rows: Iterable[Mapping]) -> None:
         rows = list(rows)
@@ -159,6 +189,7 @@ class ParquetShardWriter:
     def __exit__(self, exc_type, exc, tb) -> bool:
         try:
             if exc_type is None:
+                self._flush()
                 self._writer.add_key_value_metadata(
                     {ROWS_KEY.decode(): str(self.rows), SHA_KEY.decode(): self._sink.sha.hexdigest(), **self.metadata}
                 )

@@ -123,14 +123,15 @@ LLM = ("generation", "models", "random_seed")  # what every LLM stage reads besi
 # The DAG at the granularity of config sections. tests/test_workflow.py checks it against the
 # rule graph Snakemake builds, so the two cannot drift apart.
 STAGES: dict[str, Stage] = {
-    "seeds_corpus": Stage(("seeds.corpus",)),
-    "seeds_extract": Stage((), ("seeds_corpus",)),
+    "seeds_corpus": Stage(("seeds.corpus.sources",)),
+    "seeds_extract": Stage(("seeds.corpus", "seeds.shards"), ("seeds_corpus",)),
     "seeds_filter": Stage(("seeds.filters",), ("seeds_extract",)),
-    "seeds_dedup": Stage(("seeds.dedup",), ("seeds_filter",)),
+    "seeds_signatures": Stage(("seeds.dedup.num_perm", "seeds.dedup.ngram"), ("seeds_filter",)),
+    "seeds_dedup": Stage(("seeds.dedup",), ("seeds_filter", "seeds_signatures")),
     "seeds_decontaminate": Stage(("seeds.decontamination", "benchmarks"), ("seeds_dedup",)),
     "seeds_judge": Stage(LLM + ("seeds.judge",), ("seeds_decontaminate",)),
     "seeds_judge_gather": Stage(("seeds.judge", "random_seed"), ("seeds_judge", "seeds_decontaminate")),
-    "seeds_funnel": Stage((), ("seeds_decontaminate", "seeds_judge_gather")),
+    "seeds_funnel": Stage((), ("seeds_extract", "seeds_filter", "seeds_dedup", "seeds_decontaminate", "seeds_judge_gather")),
     "instruct_concepts": Stage(LLM + ("instruct",), ("seeds_judge_gather",)),
     "instruct_concepts_gather": Stage((), ("instruct_concepts",)),
     "instruct_instructions": Stage(LLM + ("instruct",), ("instruct_concepts_gather", "seeds_judge_gather")),

@@ -31,11 +31,12 @@ from dataclasses import replace
 from codealign import cli, io, logs
 from codealign.codeocean import tasks
 from codealign.codeocean.tasks import CHECKLIST, CODE_TASKS, Item
-from codealign.gather import gather
+from codealign.shards import gather
 from codealign.generation import runner
 from codealign.generation.backend import Backend, BackendSpec, Request, Sampling
 from codealign.records import Rejected, TaskItem, content_id, schema, to_row
-from codealign.selfalign.llmstage import backend_spec, shard_bounds
+from codealign.selfalign.llmstage import backend_spec
+from codealign.shards import shard_bounds
 from codealign.stats import Stats
 
 log = logging.getLogger("codealign.codeocean.generate")

@@ -10,14 +10,23 @@ from __future__ import annotations
 
 import ast
 import builtins
+import hashlib
+import json
 import logging
+import os
 import re
+import shutil
 import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
 
 from codealign import cli, io, logs, parallel
 from codealign.records import Document, Seed, content_id, from_row, schema
+from codealign.seeds import corpus
+from codealign.shards import shard_bounds
 from codealign.stats import Stats
 
 log = logging.getLogger("codealign.seeds.extract")
@@ -202,56 +211,149 @@ def _extract_batch(rows: list[dict]) -> list[tuple[list[dict], str | None, int]]
     return out
 
 
-def _batches(path: str, size: int) -> Iterator[list[dict]]:
-    yield from io.iter_batches(path, batch_size=size)
+PART_FILES = 256  # source files per resumable part (a data file of a dataset is a part of its own)
+DOC_BATCH = 64  # documents per worker batch
 
 
-def run(*, docs: str, out: str, stats_path: str, threads: int = 1, log_file: str | None = None) -> Stats:
-    logs.setup(log_file)
+def parts_of(units: list[corpus.Unit]) -> list[list[corpus.Unit]]:
+    """A shard's units in resumable parts: each data file alone, source files in runs of ``PART_FILES``."""
+    parts: list[list[corpus.Unit]] = []
+    run: list[corpus.Unit] = []
+    for unit in units:
+        if unit.kind == "file":
+            run.append(unit)
+            if len(run) == PART_FILES:
+                parts.append(run)
+                run = []
+            continue
+        if run:
+            parts.append(run)
+            run = []
+        parts.append([unit])
+    if run:
+        parts.append(run)
+    return parts
+
+
+def _part_key(units: list[corpus.Unit], cfg: dict, version: str) -> str:
+    """What a finished part's output depends on: its files (with their sizes and times), the
+    corpus settings and the code — a part made under anything else is redone."""
+    described = []
+    for u in units:
+        try:
+            st = os.stat(u.path) if not u.path.startswith("hf://") else None
+        except OSError:
+            st = None
+        described.append([u.path, u.rows, u.source, st and st.st_size, st and st.st_mtime_ns])
+    settings = {"max_file_bytes": cfg["max_file_bytes"], "sources": cfg["sources"]}
+    return hashlib.sha256(json.dumps([described, settings, version], sort_keys=True, default=str).encode()).hexdigest()
+
+
+def extract_part(units: list[corpus.Unit], cfg: dict, threads: int) -> tuple[list[dict], Stats, Stats]:
+    """Seeds of one part (a function repeated within it is kept once), with the part's corpus and extract stats."""
+    read = Stats("seeds_corpus", unit_in="files", unit_out="files")
     stats = Stats("seeds_extract", unit_in="files", unit_out="functions")
-    n_docs = io.count_rows(docs)
-    progress = logs.Progress(log, n_docs, "files")
-    functions_total = 0
-    seen_ids: set[str] = set()
-    duplicates = 0
-    with io.ParquetShardWriter(out, schema(Seed)) as writer:
-        batches = _batches(docs, 64)
-        for batch in parallel.map_batches(_extract_batch, batches, threads, lost=lambda doc: ([], "worker_died", 0)):
-            rows = []
-            for seeds, reason, n_functions in batch:
-                stats.n_in += 1
-                functions_total += n_functions
-                if reason:
-                    stats.drop(reason)
+    functions_total = duplicates = 0
+    seen: set[str] = set()
+    rows: list[dict] = []
+
+    def batches():
+        batch = []
+        for doc in corpus.read_units(units, cfg, read):
+            batch.append(doc.__dict__)
+            if len(batch) == DOC_BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    for batch in parallel.map_batches(_extract_batch, batches(), threads, lost=lambda doc: ([], "worker_died", 0)):
+        for seeds, reason, n_functions in batch:
+            stats.n_in += 1
+            functions_total += n_functions
+            if reason:
+                stats.drop(reason)
+                continue
+            for seed in seeds:
+                # The same function text in two files is one seed (its id is its content hash).
+                if seed["seed_id"] in seen:
+                    duplicates += 1
                     continue
-                for seed in seeds:
-                    # The same function text in two files is one seed (its id is its content hash).
-                    if seed["seed_id"] in seen_ids:
-                        duplicates += 1
-                        continue
-                    seen_ids.add(seed["seed_id"])
-                    rows.append(seed)
-            writer.write_rows(rows)
-            progress.update(len(batch))
+                seen.add(seed["seed_id"])
+                rows.append(seed)
+    stats.n_out = len(rows)
+    stats.extra.update(files_parsed=stats.n_in - sum(stats.dropped.values()), top_level_functions=functions_total,
+                       docstring_functions=len(rows) + duplicates, repeated_functions=duplicates)
+    return rows, read, stats
+
+
+def run_shard(*, manifest: str, shard: int, n_shards: int, cfg: dict, out: str, stats_path: str, corpus_stats_path: str,
+              parts_dir: str, version: str = "", threads: int = 1, log_file: str | None = None) -> Stats:
+    """Extract the seeds of shard ``shard``: a contiguous range of the manifest's files, read in
+    place. Each part is committed to ``parts_dir`` as it finishes, so a rerun of a killed job
+    redoes only unfinished parts; the shard is then joined (a function already seen in an earlier
+    part is kept once), and the parts removed."""
+    logs.setup(log_file)
+    units = corpus.read_manifest(manifest)
+    start, end = shard_bounds(len(units), shard, n_shards)
+    parts = parts_of(units[start:end])
+    folder = Path(parts_dir)
+    folder.mkdir(parents=True, exist_ok=True)
+    progress = logs.Progress(log, sum(u.rows for u in units[start:end]), "files")
+    reused = 0
+    for k, part in enumerate(parts):
+        key = _part_key(part, cfg, version)
+        data, done = folder / f"part-{k:06d}.parquet", folder / f"part-{k:06d}.json"
+        if done.exists() and io.read_json(done).get("key") == key and data.exists():
+            reused += 1
+            progress.update(sum(u.rows for u in part))
+            continue
+        rows, read, stats = extract_part(part, cfg, threads)
+        io.write_rows(data, rows, schema(Seed))
+        io.write_json(done, {"key": key, "corpus": read.to_dict(), "extract": stats.to_dict()})
+        progress.update(sum(u.rows for u in part))
+    if reused:
+        log.info("resumed: %d of %d parts were already done", reused, len(parts))
+
+    summaries = [io.read_json(folder / f"part-{k:06d}.json") for k in range(len(parts))]
+    empty = Stats("seeds_extract", unit_in="files", unit_out="functions").to_dict()
+    read = Stats.merge("seeds_corpus", [s["corpus"] for s in summaries] or [Stats("seeds_corpus", unit_in="files").to_dict()])
+    stats = Stats.merge("seeds_extract", [s["extract"] for s in summaries] or [empty])
+    seen: set[str] = set()
+    repeated = 0
+    with io.ParquetShardWriter(out, schema(Seed)) as writer:
+        for k in range(len(parts)):
+            table = io.read_table(folder / f"part-{k:06d}.parquet")
+            ids = table.column("seed_id").to_pylist()
+            keep = [i not in seen and not seen.add(i) for i in ids]
+            repeated += len(ids) - sum(keep)
+            writer.write_table(table.filter(pa.array(keep, type=pa.bool_())))
     stats.n_out = writer.rows
-    stats.extra.update(
-        files_parsed=stats.n_in - sum(stats.dropped.values()),
-        top_level_functions=functions_total,
-        docstring_functions=writer.rows + duplicates,
-        repeated_functions=duplicates,
-    )
+    stats.extra["repeated_functions"] = stats.extra.get("repeated_functions", 0) + repeated
+    for extra in (read.extra, stats.extra):
+        extra.update(shard=shard, shards=n_shards, files=[start, end], parts=len(parts), parts_reused=reused)
+    read.save(corpus_stats_path)
     stats.save(stats_path)
+    shutil.rmtree(folder, ignore_errors=True)
+    log.info(read.summary())
     log.info(stats.summary())
     return stats
 
 
 def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("Extract top-level functions with docstrings from the corpus.")
-    p.add_argument("--docs", required=True)
+    p = cli.parser("Extract top-level functions with docstrings from one shard of the corpus manifest.")
+    p.add_argument("--manifest", required=True)
+    p.add_argument("--shard", type=int, default=0)
+    p.add_argument("--shards", type=int, default=1)
     p.add_argument("--out", required=True)
     p.add_argument("--stats", required=True)
+    p.add_argument("--corpus-stats", required=True)
     args = p.parse_args(argv)
-    run(docs=args.docs, out=args.out, stats_path=args.stats, threads=args.threads, log_file=args.log)
+    from codealign.workflow import code_version
+
+    run_shard(manifest=args.manifest, shard=args.shard, n_shards=args.shards, cfg=cli.section(args, "seeds.corpus"), out=args.out,
+              stats_path=args.stats, corpus_stats_path=args.corpus_stats, parts_dir=args.out + ".parts",
+              version=code_version("codealign.seeds.extract"), threads=args.threads, log_file=args.log)
 
 
 if __name__ == "__main__":

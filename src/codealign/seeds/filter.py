@@ -15,7 +15,8 @@ In order (each named after what it keeps; the drop reason in parentheses):
                          and retried down to one function: ``typecheck_timeout``,
                          ``typecheck_no_report``)
 
-Steps 1–6 run in a process pool; Pyright runs over the survivors, batch by batch.
+Steps 1–6 run in a process pool, streaming (only survivors are held); Pyright runs over the
+survivors, batch by batch. One job filters one shard of the seed stage.
 """
 
 from __future__ import annotations
@@ -178,8 +179,7 @@ def run(*, seeds: str, out: str, stats_path: str, cfg: dict, threads: int = 1, l
     work = partial(_prefilter_batch, cfg=cfg)
     progress = logs.Progress(log, total, "functions (rule filters + autoimport)")
     batches = io.iter_batches(seeds, batch_size=128)
-    results = list(_drain(parallel.map_batches(work, batches, threads, lost=lambda row: (row, "worker_died")), progress))
-    for row, reason in results:
+    for row, reason in _drain(parallel.map_batches(work, batches, threads, lost=lambda row: (row, "worker_died")), progress):
         if reason:
             stats.drop(reason)
         else:

@@ -18,9 +18,18 @@ def table(steps: list[dict]) -> str:
     return "\n".join(lines)
 
 
-def run(*, stats_paths: list[str], out: str, log_file: str | None = None) -> dict:
+def step(paths: list[str]) -> dict:
+    """One funnel step from its stats file, or from its shards' stats merged."""
+    if len(paths) == 1:
+        return stats.load(paths[0])
+    parts = [stats.load(p) for p in paths]
+    return stats.Stats.merge(parts[0]["stage"], parts).to_dict()
+
+
+def run(*, stats_paths: list[str | list[str]], out: str, log_file: str | None = None) -> dict:
+    """``stats_paths``: per step, its stats file or the list of its shards' stats files."""
     logs.setup(log_file)
-    steps = [stats.load(p) for p in stats_paths]
+    steps = [step([p] if isinstance(p, str) else list(p)) for p in stats_paths]
     funnel = {"steps": steps, "seeds": steps[-1]["out"] if steps else 0}
     io.write_json(out, funnel)
     text = "seed funnel:\n" + table(steps)

@@ -19,7 +19,7 @@ from dataclasses import asdict
 
 from codealign import cli, io, logs
 from codealign.cache import JsonlCache
-from codealign.gather import gather
+from codealign.shards import gather
 from codealign.records import Execution, schema
 from codealign.sandbox import Sandbox, SandboxConfig
 from codealign.sandbox.pool import identity as sandbox_identity

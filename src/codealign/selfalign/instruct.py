@@ -19,7 +19,7 @@ import random
 import re
 
 from codealign import cli, io, logs
-from codealign.gather import gather, shard_stats_path
+from codealign.shards import gather, shard_stats_path
 from codealign.generation.backend import Completion, Request, Sampling
 from codealign.generation.prompts import (
     choose,

@@ -18,7 +18,7 @@ import logging
 import random
 
 from codealign import cli, io, logs
-from codealign.gather import gather, shard_stats_path
+from codealign.shards import gather, shard_stats_path
 from codealign.generation.backend import Request, Sampling
 from codealign.generation.prompts import choose, judge_prompt, load_judge_bank
 from codealign.records import Judgment, Seed, schema

@@ -1,7 +1,7 @@
 """What every sharded LLM stage shares: picking the shard's items, building the backend, running
 the requests through the cache, writing accepted records, rejected outputs and stats.
 
-Shards are joined by :func:`codealign.gather.gather`.
+Shards are joined by :func:`codealign.shards.gather`.
 
 A stage supplies two functions: ``build(item, index) -> list[Request]`` (``index`` is the item's
 position in the whole stage input, so per-item seeds do not depend on the number of shards) and
@@ -22,16 +22,10 @@ from codealign.generation import runner
 from codealign.generation.backend import BackendSpec, Completion, Request
 from codealign.generation.models import fingerprint, is_local, model_path
 from codealign.records import Rejected, to_row
+from codealign.shards import shard_bounds
 from codealign.stats import Stats
 
 log = logging.getLogger("codealign.selfalign.llmstage")
-
-
-def shard_bounds(n_items: int, shard: int, n_shards: int) -> tuple[int, int]:
-    """Contiguous, near-equal slices: shard k gets items [start, end)."""
-    if not 0 <= shard < n_shards:
-        raise ValueError(f"shard {shard} out of range for {n_shards} shards")
-    return n_items * shard // n_shards, n_items * (shard + 1) // n_shards
 
 
 def backend_spec(stage_cfg: dict, generation: dict, models: dict, threads: int = 1, model: str | None = None) -> BackendSpec:

@@ -4,7 +4,7 @@ import pyarrow as pa
 import pytest
 
 from codealign import io
-from codealign.gather import gather, shard_stats_path
+from codealign.shards import gather, shard_stats_path
 from codealign.stats import ShardMismatch, Stats
 
 SCHEMA = pa.schema([("id", pa.string())])

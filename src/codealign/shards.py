@@ -1,6 +1,6 @@
-"""The one gather every sharded stage ends with: shards joined in shard order into one file, their
-stats merged by :meth:`Stats.merge`, every shard's row count checked against its own stats
-before the joined file is committed."""
+"""Shards: how a stage's items split into shards, and the one gather every sharded stage ends
+with — shards joined in shard order into one file, their stats merged by :meth:`Stats.merge`,
+every shard's row count checked against its own stats before the joined file is committed."""
 
 from __future__ import annotations
 
@@ -13,7 +13,14 @@ import pyarrow as pa
 from codealign import io
 from codealign.stats import ShardMismatch, Stats
 
-log = logging.getLogger("codealign.gather")
+log = logging.getLogger("codealign.shards")
+
+
+def shard_bounds(n_items: int, shard: int, n_shards: int) -> tuple[int, int]:
+    """Contiguous, near-equal slices: shard k gets items [start, end)."""
+    if not 0 <= shard < n_shards:
+        raise ValueError(f"shard {shard} out of range for {n_shards} shards")
+    return n_items * shard // n_shards, n_items * (shard + 1) // n_shards
 
 
 def shard_stats_path(shard: str | os.PathLike) -> str:

@@ -28,6 +28,9 @@ include: "rules/eval.smk"
 include: "rules/report.smk"
 
 
+localrules: all, figures
+
+
 rule all:
     input:
         final_targets(),

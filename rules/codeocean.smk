@@ -9,6 +9,9 @@ rule codeocean_raw:
     params:
         cfg=section("codeocean.corpus"),
         code=code_version("codealign.codeocean.rawcode"),
+    resources:
+        mem_mb=grow(4000),
+        runtime=grow(60),
     conda:
         "../envs/codealign.yaml"
     log:
@@ -28,6 +31,8 @@ rule codeocean_embed:
         code=code_version("codealign.codeocean.coreset"),
     threads: 2
     resources:
+        mem_mb=grow(16000),
+        runtime=grow(120),
         gpu=1,
     conda:
         "../envs/generate.yaml"
@@ -50,6 +55,9 @@ rule codeocean_coreset:
         cfg=section("codeocean.coreset"),
         random_seed=section("random_seed"),
         code=code_version("codealign.codeocean.coreset"),
+    resources:
+        mem_mb=grow(16000),
+        runtime=grow(120),
     conda:
         "../envs/codealign.yaml"
     log:
@@ -79,8 +87,10 @@ rule codeocean_generate:
         shards=n_shards("codeocean"),
         cache="results/{experiment}/codeocean/items/cache/shard-{shard}.jsonl",
         code=code_version("codealign.codeocean.generate"),
-    threads: 8
+    threads: JOB_THREADS
     resources:
+        mem_mb=grow(32000),
+        runtime=grow(240),
         gpu=1,
     conda:
         "../envs/generate.yaml"
@@ -101,6 +111,9 @@ rule codeocean_gather:
         stats="results/{experiment}/codeocean/items.stats.json",
     params:
         code=code_version("codealign.codeocean.generate"),
+    resources:
+        mem_mb=grow(4000),
+        runtime=grow(30),
     conda:
         "../envs/codealign.yaml"
     log:
@@ -123,6 +136,9 @@ rule codeocean_sft:
         benchmarks=section("benchmarks"),
         provenance=codeocean_provenance,
         code=code_version("codealign.codeocean.sft"),
+    resources:
+        mem_mb=grow(4000),
+        runtime=grow(60),
     conda:
         "../envs/codealign.yaml"
     log:

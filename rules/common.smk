@@ -12,7 +12,7 @@ os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SRC, os.getenv("PYTHON
 from codealign import config as cfglib
 from codealign import preflight
 from codealign.generation.models import packaged
-from codealign.workflow import code_version, owner
+from codealign.workflow import code_version, grow, owner
 
 try:
     cfglib.validate(config)
@@ -190,14 +190,6 @@ def decontamination_files(wildcards):
 JOB_THREADS = 4  # the most threads a rule asks for: profiles/slurm gives every job cpus_per_task 4
 SANDBOX_THREADS = JOB_THREADS  # threads of a sandbox job; with execution.workers null, one worker each
 
-
-def grow(base):
-    """Resource: `base` (mem_mb or runtime minutes) on the first attempt, twice that on a retry, …"""
-
-    def resource(wildcards, attempt):
-        return base * attempt
-
-    return resource
 SANDBOX_OVERHEAD_MB = 2048  # the job's own Python, the workers' warm interpreters, page cache
 
 

@@ -10,6 +10,9 @@ rule eval_tasks:
     params:
         cfg=section("eval"),
         code=code_version("codealign.evaluate.stage"),
+    resources:
+        mem_mb=grow(2000),
+        runtime=grow(30),
     conda:
         "../envs/codealign.yaml"
     log:
@@ -33,8 +36,10 @@ rule eval_generate:
         random_seed=section("random_seed"),
         cache="results/{experiment}/eval/{benchmark}/{model}/cache.jsonl",
         code=code_version("codealign.evaluate.stage"),
-    threads: 8
+    threads: JOB_THREADS
     resources:
+        mem_mb=grow(32000),
+        runtime=grow(240),
         gpu=1,
     conda:
         "../envs/generate.yaml"
@@ -60,6 +65,7 @@ rule eval_score:
         code=code_version("codealign.evaluate.stage"),
     threads: SANDBOX_THREADS
     resources:
+        runtime=grow(240),
         mem_mb=sandbox_mem_mb,
     conda:
         "../envs/codealign.yaml"
@@ -80,6 +86,9 @@ rule eval_report:
         chart="results/{experiment}/eval/scores.png",
     params:
         code=code_version("codealign.evaluate.stage"),
+    resources:
+        mem_mb=grow(2000),
+        runtime=grow(10),
     conda:
         "../envs/codealign.yaml"
     log:

@@ -14,6 +14,7 @@ rule execution:
         code=code_version("codealign.selfalign.execute"),
     threads: SANDBOX_THREADS
     resources:
+        runtime=grow(240),
         mem_mb=sandbox_mem_mb,
     conda:
         "../envs/codealign.yaml"
@@ -34,6 +35,9 @@ rule execution_gather:
         stats="results/{experiment}/execution.stats.json",
     params:
         code=code_version("codealign.selfalign.execute"),
+    resources:
+        mem_mb=grow(4000),
+        runtime=grow(30),
     conda:
         "../envs/codealign.yaml"
     log:

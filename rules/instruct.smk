@@ -19,8 +19,10 @@ rule instruct_concepts:
         shards=n_shards("instruct"),
         cache="results/{experiment}/instruct/concepts/cache/shard-{shard}.jsonl",
         code=code_version("codealign.selfalign.instruct"),
-    threads: 8
+    threads: JOB_THREADS
     resources:
+        mem_mb=grow(32000),
+        runtime=grow(240),
         gpu=1,
     conda:
         "../envs/generate.yaml"
@@ -42,6 +44,9 @@ rule instruct_concepts_gather:
     params:
         record="concepts",
         code=code_version("codealign.selfalign.instruct"),
+    resources:
+        mem_mb=grow(4000),
+        runtime=grow(30),
     conda:
         "../envs/codealign.yaml"
     log:
@@ -67,8 +72,10 @@ rule instruct_instructions:
         shards=n_shards("instruct"),
         cache="results/{experiment}/instruct/instructions/cache/shard-{shard}.jsonl",
         code=code_version("codealign.selfalign.instruct"),
-    threads: 8
+    threads: JOB_THREADS
     resources:
+        mem_mb=grow(32000),
+        runtime=grow(240),
         gpu=1,
     conda:
         "../envs/generate.yaml"
@@ -90,6 +97,9 @@ rule instruct_instructions_gather:
     params:
         record="instructions",
         code=code_version("codealign.selfalign.instruct"),
+    resources:
+        mem_mb=grow(4000),
+        runtime=grow(30),
     conda:
         "../envs/codealign.yaml"
     log:

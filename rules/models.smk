@@ -7,6 +7,9 @@ rule model_prepare:
     params:
         source=model_source,
         code=code_version("codealign.generation.models"),
+    resources:
+        mem_mb=grow(8000),
+        runtime=grow(60),
     conda:
         "../envs/generate.yaml"
     log:

@@ -5,7 +5,7 @@
 
 rule figures_selfalign:
     input:
-        raw=upstream("seeds_extract", "results/{experiment}/seeds/raw.stats.json"),
+        funnel=upstream("seeds_funnel", "results/{experiment}/seeds/funnel.json"),
         judged=upstream("seeds_judge_gather", "results/{experiment}/seeds/judged.stats.json"),
         instructions=upstream("instruct_instructions_gather", "results/{experiment}/instruct/instructions.parquet"),
         instructions_stats=upstream("instruct_instructions_gather", "results/{experiment}/instruct/instructions.stats.json"),
@@ -23,6 +23,9 @@ rule figures_selfalign:
     params:
         benchmarks=benchmark_dirs,
         code=code_version("codealign.report"),
+    resources:
+        mem_mb=grow(4000),
+        runtime=grow(30),
     conda:
         "../envs/codealign.yaml"
     log:
@@ -38,6 +41,9 @@ rule figures_codeocean:
         report("results/{experiment}/figures/codeocean.png", caption="../report/codeocean.rst", category="{experiment}", labels={"figure": "codeocean"}),
     params:
         code=code_version("codealign.report"),
+    resources:
+        mem_mb=grow(4000),
+        runtime=grow(30),
     conda:
         "../envs/codealign.yaml"
     log:
@@ -53,6 +59,9 @@ rule figures_ablations:
         report("results/figures/ablations.png", caption="../report/ablations.rst", category="experiments", labels={"figure": "ablations"}),
     params:
         code=code_version("codealign.report"),
+    resources:
+        mem_mb=grow(4000),
+        runtime=grow(30),
     conda:
         "../envs/codealign.yaml"
     log:
@@ -67,6 +76,9 @@ rule effective_config:
     params:
         config=experiment_config,
         configfiles=[os.path.relpath(f) for f in workflow.overwrite_configfiles],
+    resources:
+        mem_mb=grow(1000),
+        runtime=grow(10),
     conda:
         "../envs/codealign.yaml"
     log:
@@ -84,6 +96,9 @@ rule provenance:
         config=experiment_config,
         models=provenance_models,
         code=code_version("codealign.report"),
+    resources:
+        mem_mb=grow(4000),
+        runtime=grow(60),
     conda:
         "../envs/codealign.yaml"
     log:

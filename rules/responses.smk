@@ -18,8 +18,10 @@ rule responses:
         shards=n_shards("responses"),
         cache="results/{experiment}/responses/cache/shard-{shard}.jsonl",
         code=code_version("codealign.selfalign.respond"),
-    threads: 8
+    threads: JOB_THREADS
     resources:
+        mem_mb=grow(32000),
+        runtime=grow(240),
         gpu=1,
     conda:
         "../envs/generate.yaml"
@@ -40,6 +42,9 @@ rule responses_gather:
         stats="results/{experiment}/responses.stats.json",
     params:
         code=code_version("codealign.selfalign.llmstage"),
+    resources:
+        mem_mb=grow(4000),
+        runtime=grow(60),
     conda:
         "../envs/codealign.yaml"
     log:

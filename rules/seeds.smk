@@ -127,6 +127,9 @@ rule seeds_decontaminate:
         cfg=section("seeds.decontamination"),
         benchmarks=section("benchmarks"),
         code=code_version("codealign.seeds.decontaminate"),
+    resources:
+        mem_mb=grow(8000),
+        runtime=grow(120),
     conda:
         "../envs/codealign.yaml"
     log:
@@ -152,8 +155,10 @@ rule seeds_judge:
         shards=n_shards("seeds.judge"),
         cache="results/{experiment}/seeds/judge/cache/shard-{shard}.jsonl",
         code=code_version("codealign.selfalign.judge"),
-    threads: 8
+    threads: JOB_THREADS
     resources:
+        mem_mb=grow(32000),
+        runtime=grow(240),
         gpu=1,
     conda:
         "../envs/generate.yaml"
@@ -178,6 +183,9 @@ rule seeds_judge_gather:
         cfg=section("seeds.judge"),
         random_seed=section("random_seed"),
         code=code_version("codealign.selfalign.judge"),
+    resources:
+        mem_mb=grow(4000),
+        runtime=grow(30),
     conda:
         "../envs/codealign.yaml"
     log:
@@ -198,6 +206,9 @@ rule seeds_funnel:
         "results/{experiment}/seeds/funnel.json",
     params:
         code=code_version("codealign.seeds.funnel"),
+    resources:
+        mem_mb=grow(1000),
+        runtime=grow(10),
     conda:
         "../envs/codealign.yaml"
     log:

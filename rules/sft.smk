@@ -21,6 +21,9 @@ rule sft:
         random_seed=section("random_seed"),
         provenance=sft_provenance,
         code=code_version("codealign.selfalign.select"),
+    resources:
+        mem_mb=grow(12000),
+        runtime=grow(120),
     conda:
         "../envs/codealign.yaml"
     log:

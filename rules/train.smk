@@ -14,8 +14,10 @@ rule train:
         random_seed=section("random_seed"),
         work="results/{experiment}/train/work",
         code=code_version("codealign.train"),
-    threads: 8
+    threads: JOB_THREADS
     resources:
+        mem_mb=grow(64000),
+        runtime=grow(720),
         gpu=1,
     conda:
         "../envs/train.yaml"

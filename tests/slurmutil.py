@@ -85,7 +85,10 @@ JobCompType=jobcomp/none
 ReturnToService=2
 MinJobAge=3600
 GresTypes=gpu
-NodeName={self.host} CPUs={cpus} RealMemory=8000 Gres=gpu:1 State=UNKNOWN
+# The rules declare paper-scale memory (up to 64 GB); memory is not consumed here (CR_CPU), and the
+# node may claim more than the machine has.
+SlurmdParameters=config_overrides
+NodeName={self.host} CPUs={cpus} RealMemory=65536 Gres=gpu:1 State=UNKNOWN
 PartitionName=cpu Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 PartitionName=gpu Nodes=ALL MaxTime=INFINITE State=UP
 """)

@@ -12,7 +12,9 @@ def stats(path, n_in, n_out, **extra):
 
 
 def test_the_funnel_reads_each_step_from_its_stage(tmp_path):
-    counts = report.funnel_counts(raw=stats(tmp_path / "raw.json", 10, 2298), judged=stats(tmp_path / "j.json", 401, 64),
+    funnel = tmp_path / "funnel.json"
+    io.write_json(funnel, {"steps": [{"stage": "seeds_corpus", "in": 12, "out": 10}, {"stage": "seeds_extract", "in": 10, "out": 2298}]})
+    counts = report.funnel_counts(funnel=str(funnel), judged=stats(tmp_path / "j.json", 401, 64),
                                   instructions=stats(tmp_path / "i.json", 64, 57), responses=stats(tmp_path / "r.json", 570, 142),
                                   execution=stats(tmp_path / "e.json", 142, 4), sft=stats(tmp_path / "s.json", 57, 3))
     assert counts == {"functions": 2298, "seeds": 64, "instructions": 57, "responses": 570, "passing": 4, "SFT set": 3}

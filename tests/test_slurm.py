@@ -55,7 +55,7 @@ def test_a_small_dag_runs_as_slurm_jobs_with_gpus_where_rules_ask(tmp_path, slur
 
     submitted = dict(re.findall(r"Job \d+ has been submitted with SLURM jobid (\d+) \(log: .*/rule_(\w+)/", proc.stderr))
     rules = {rule: [j for j, r in submitted.items() if r == rule] for rule in set(submitted.values())}
-    assert set(rules) == {"seeds_corpus", "seeds_extract", "seeds_filter", "seeds_dedup", "seeds_decontaminate", "seeds_judge",
+    assert set(rules) == {"seeds_corpus", "seeds_extract", "seeds_filter", "seeds_signatures", "seeds_dedup", "seeds_decontaminate", "seeds_judge",
                           "seeds_judge_gather", "seeds_funnel"}
     for job_id, rule in submitted.items():
         job = slurm.job(job_id)

@@ -2,8 +2,8 @@
 
 A stage runs by hand with the same arguments as its rule, e.g.::
 
-    python -m codealign.seeds.filter --seeds results/default/seeds/raw.parquet \\
-        --out results/default/seeds/filtered.parquet --stats results/default/seeds/filtered.stats.json
+    python -m codealign.seeds.filter --seeds results/default/seeds/raw/shard-0.parquet \\
+        --out results/default/seeds/filtered/shard-0.parquet --stats results/default/seeds/filtered/shard-0.stats.json
 
 The config section the rule would pass as a param is read from the workflow config (the
 embedded ``config.yaml`` unless ``--config`` says otherwise), for the chosen experiment.

@@ -38,9 +38,10 @@ def _plt():
     return plt
 
 
-def funnel_counts(*, raw: str, judged: str, instructions: str, responses: str, execution: str, sft: str) -> dict[str, int]:
-    """Our counts at the paper's funnel steps, from the stats files of those stages."""
-    return {"functions": io.read_json(raw)["out"], "seeds": io.read_json(judged)["out"], "instructions": io.read_json(instructions)["out"],
+def funnel_counts(*, funnel: str, judged: str, instructions: str, responses: str, execution: str, sft: str) -> dict[str, int]:
+    """Our counts at the paper's funnel steps, from the seed funnel and the stats files of those stages."""
+    extracted = next(s for s in io.read_json(funnel)["steps"] if s["stage"] == "seeds_extract")
+    return {"functions": extracted["out"], "seeds": io.read_json(judged)["out"], "instructions": io.read_json(instructions)["out"],
             "responses": io.read_json(responses)["in"], "passing": io.read_json(execution)["out"], "SFT set": io.read_json(sft)["out"]}
 
 

@@ -110,6 +110,16 @@ def code_version(*modules: str) -> str:
     return sha.hexdigest()[:16]
 
 
+def grow(base: int):
+    """Resource function for a rule: ``base`` (mem_mb, or runtime in minutes) on the first attempt,
+    twice that on the first retry, and so on — a job killed for memory or time gets more."""
+
+    def resource(wildcards, attempt: int) -> int:
+        return base * attempt
+
+    return resource
+
+
 @dataclass(frozen=True)
 class Stage:
     """A stage of the DAG as far as experiment sharing is concerned."""
@@ -155,7 +165,7 @@ STAGES: dict[str, Stage] = {
     "eval_score_base": Stage(("execution",), ("eval_base",)),
     "eval_score_tuned": Stage(("execution",), ("eval_tuned",)),
     "eval_report": Stage((), ("eval_score_base", "eval_score_tuned", "train")),
-    "figures_selfalign": Stage((), ("seeds_extract", "seeds_judge_gather", "instruct_instructions_gather", "responses_gather",
+    "figures_selfalign": Stage((), ("seeds_funnel", "seeds_judge_gather", "instruct_instructions_gather", "responses_gather",
                                     "execution_gather", "sft", "eval_report")),
     "figures_codeocean": Stage((), ("codeocean_gather",)),
     "figures_ablations": Stage((), ("sft", "eval_report")),

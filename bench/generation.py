@@ -77,7 +77,7 @@ def overhead(args) -> None:
             start = time.perf_counter()
             instruct.run_concepts_shard(seeds_path=str(seeds), shard=0, n_shards=1, cfg=copy.deepcopy(cfg["instruct"]), generation=cfg["generation"],
                                         models=cfg["models"], base_seed=cfg["random_seed"], out=str(out), rejected=str(out) + ".rej",
-                                        stats_path=str(out) + ".stats.json", cache_path=str(out) + ".cache.jsonl", threads=args.threads)
+                                        stats_path=str(out) + ".stats.json", cache_path=str(out) + ".cache/shard-0-of-1.jsonl", threads=args.threads)
             pipe_time += time.perf_counter() - start
             pipe_tokens += io.read_json(str(out) + ".stats.json")["generation"]["completion_tokens"]
             print(f"round {r + 1}: bare {tokens} tokens | pipeline {io.read_json(str(out) + '.stats.json')['generation']['completion_tokens']} tokens")

@@ -85,7 +85,7 @@ rule codeocean_generate:
         models=section("models"),
         random_seed=section("random_seed"),
         shards=n_shards("codeocean"),
-        cache="results/{experiment}/codeocean/items/cache/shard-{shard}.jsonl",
+        cache=cache_journal("codeocean", "results/{experiment}/codeocean/items/cache"),
         code=code_version("codealign.codeocean.generate"),
     threads: JOB_THREADS
     resources:

@@ -103,6 +103,17 @@ def shard_paths(dotted, path, stage=None):
     return inputs
 
 
+def cache_journal(dotted, folder):
+    """Param function: the job's journal in the stage's cache folder, named by its shard *and* the
+    number of shards (the cache is keyed by content: a re-sharded job reads every file there)."""
+
+    def params(wildcards):
+        n = cfglib.get(EXPERIMENTS[wildcards.experiment], dotted)["shards"]
+        return f"{folder.format(**dict(wildcards.items()))}/shard-{wildcards.shard}-of-{n}.jsonl"
+
+    return params
+
+
 def n_shards(dotted):
     def params(wildcards):
         return cfglib.get(EXPERIMENTS[wildcards.experiment], dotted)["shards"]

@@ -34,7 +34,7 @@ rule eval_generate:
         models=section("models"),
         template=section("train.template"),
         random_seed=section("random_seed"),
-        cache="results/{experiment}/eval/{benchmark}/{model}/cache.jsonl",
+        cache="results/{experiment}/eval/{benchmark}/{model}/cache/requests.jsonl",
         code=code_version("codealign.evaluate.stage"),
     threads: JOB_THREADS
     resources:

@@ -10,7 +10,7 @@ rule execution:
         stats="results/{experiment}/execution/shard-{shard}.stats.json",
     params:
         cfg=section("execution"),
-        cache="results/{experiment}/execution/cache/shard-{shard}.jsonl",
+        cache=cache_journal("responses", "results/{experiment}/execution/cache"),
         code=code_version("codealign.selfalign.execute"),
     threads: SANDBOX_THREADS
     resources:

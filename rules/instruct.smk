@@ -17,7 +17,7 @@ rule instruct_concepts:
         models=section("models"),
         random_seed=section("random_seed"),
         shards=n_shards("instruct"),
-        cache="results/{experiment}/instruct/concepts/cache/shard-{shard}.jsonl",
+        cache=cache_journal("instruct", "results/{experiment}/instruct/concepts/cache"),
         code=code_version("codealign.selfalign.instruct"),
     threads: JOB_THREADS
     resources:
@@ -70,7 +70,7 @@ rule instruct_instructions:
         models=section("models"),
         random_seed=section("random_seed"),
         shards=n_shards("instruct"),
-        cache="results/{experiment}/instruct/instructions/cache/shard-{shard}.jsonl",
+        cache=cache_journal("instruct", "results/{experiment}/instruct/instructions/cache"),
         code=code_version("codealign.selfalign.instruct"),
     threads: JOB_THREADS
     resources:

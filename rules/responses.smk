@@ -16,7 +16,7 @@ rule responses:
         models=section("models"),
         random_seed=section("random_seed"),
         shards=n_shards("responses"),
-        cache="results/{experiment}/responses/cache/shard-{shard}.jsonl",
+        cache=cache_journal("responses", "results/{experiment}/responses/cache"),
         code=code_version("codealign.selfalign.respond"),
     threads: JOB_THREADS
     resources:

@@ -153,7 +153,7 @@ rule seeds_judge:
         models=section("models"),
         random_seed=section("random_seed"),
         shards=n_shards("seeds.judge"),
-        cache="results/{experiment}/seeds/judge/cache/shard-{shard}.jsonl",
+        cache=cache_journal("seeds.judge", "results/{experiment}/seeds/judge/cache"),
         code=code_version("codealign.selfalign.judge"),
     threads: JOB_THREADS
     resources:

@@ -82,7 +82,7 @@ def test_killing_the_workflow_mid_generation_and_mid_execution(tmp_path, gemma_m
     # --- generation: the responses shard, killed after its cache holds some requests
     whole, killed = copy_run(base, tmp_path / "whole"), copy_run(base, tmp_path / "killed")
     whole.run("results/default/responses.parquet", config=config)
-    cache = killed.path("results/default/responses/cache/shard-0.jsonl")
+    cache = killed.path("results/default/responses/cache/shard-0-of-1.jsonl")
     kill_when(killed, "results/default/responses.parquet", config, lambda: lines(cache) >= 1)
     done = lines(cache)
     assert 1 <= done < n_instructions and not killed.path("results/default/responses.parquet").exists()

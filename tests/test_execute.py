@@ -55,7 +55,7 @@ def test_every_input_of_a_verdict_is_in_its_key(tmp_path):
     changes = {"site_packages": "none", "python": os.path.realpath("/usr/bin/python3"), "memory_mb": 1024, "processes": 32, "file_size_mb": 8, "open_files": 128}
     for key, value in changes.items():
         assert run(tmp_path, **base, **{key: value}).extra["executed"] == 2, key
-    assert run(tmp_path, **base).extra["executed"] == 0
+        assert run(tmp_path, **base, **{key: value}).extra["executed"] == 0, key  # the same setup again: cached
 
 
 def test_workers_at_their_memory_limit_must_fit_the_job():
@@ -67,3 +67,32 @@ def test_workers_at_their_memory_limit_must_fit_the_job():
     execute.check_memory(SandboxConfig.from_section(cfg), 4 * 4096 + 2048)
     with pytest.raises(ValueError, match=r"4 sandbox workers × execution.memory_mb 4096 = 16384 MB do not fit the job's mem_mb 16000"):
         execute.check_memory(SandboxConfig.from_section(cfg), 16000)
+
+
+def shard_run(tmp_path, rows, shard, n, **execution):
+    """One shard of ``rows`` the way the rule runs it: its journal named by shard and shard count."""
+    from codealign.shards import shard_bounds
+
+    start, end = shard_bounds(len(rows), shard, n)
+    io.write_rows(tmp_path / f"r-{shard}-{n}.parquet", rows[start:end], schema(Response))
+    cfg = {**cfglib.validate({})["execution"], "workers": 2, "isolation": "nsjail", **execution}
+    return execute.run_shard(responses_path=str(tmp_path / f"r-{shard}-{n}.parquet"), out=str(tmp_path / f"v-{shard}-{n}.parquet"),
+                             stats_path=str(tmp_path / f"s-{shard}-{n}.json"), cache_path=str(tmp_path / "cache" / f"shard-{shard}-of-{n}.jsonl"),
+                             cfg=cfg)
+
+
+def test_re_sharding_executes_nothing_already_judged_and_compaction_drops_stale_verdicts(tmp_path):
+    from codealign.cache import COMPACT_SUFFIX
+
+    rows = [Response(f"r{i}", f"i{i}", "s", i, "x", "x", f"x = {i}", f"assert x == {i if i % 2 else -1}", 1, 1, "m").__dict__
+            for i in range(9)]
+    assert sum(shard_run(tmp_path, rows, k, 2).extra["executed"] for k in range(2)) == 9
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [f"shard-0-of-2{COMPACT_SUFFIX}", f"shard-1-of-2{COMPACT_SUFFIX}"]
+    three = [shard_run(tmp_path, rows, k, 3) for k in range(3)]
+    assert [s.extra["executed"] for s in three] == [0, 0, 0] and sum(s.extra["cached"] for s in three) == 9
+    verdicts = [v["status"] for k in range(3) for v in io.read_rows(tmp_path / f"v-{k}-3.parquet")]
+    assert verdicts == ["fail" if i % 2 == 0 else "pass" for i in range(9)]
+    # A changed limit misses the cache, and the shard's compacted file then holds only the new verdicts.
+    assert shard_run(tmp_path, rows, 0, 3, timeout_s=20).extra["executed"] == 3
+    assert io.count_rows(tmp_path / "cache" / f"shard-0-of-3{COMPACT_SUFFIX}") == 3
+    assert not list((tmp_path / "cache").glob("*.jsonl"))  # every journal was compacted

@@ -39,12 +39,14 @@ def test_everything_cached_loads_no_model(tmp_path, tiny_model):
 def test_resume_regenerates_only_unfinished_chunks_and_matches(tmp_path, tiny_model):
     spec = tiny_spec(tiny_model, batch_size=4)  # n=2 → 2 requests per chunk
     reqs = requests(7)
-    full, _ = runner.run(reqs, spec, str(tmp_path / "full.jsonl"))
+    full, _ = runner.run(reqs, spec, str(tmp_path / "whole" / "full.jsonl"), compact=False)  # keep the journal to cut
+
 
     # A run killed after its first two chunks: keep those cache lines, plus a torn one.
-    lines = (tmp_path / "full.jsonl").read_text().splitlines(keepends=True)
-    (tmp_path / "killed.jsonl").write_text("".join(lines[:4]) + lines[4][:30])
-    resumed, stats = runner.run(reqs, spec, str(tmp_path / "killed.jsonl"))
+    lines = (tmp_path / "whole" / "full.jsonl").read_text().splitlines(keepends=True)
+    (tmp_path / "killed").mkdir()
+    (tmp_path / "killed" / "killed.jsonl").write_text("".join(lines[:4]) + lines[4][:30])
+    resumed, stats = runner.run(reqs, spec, str(tmp_path / "killed" / "killed.jsonl"))
     assert resumed == full
     assert stats.cached == 4 and stats.generated == 3
 
@@ -75,3 +77,22 @@ def test_every_backend_setting_that_changes_outputs_changes_the_key(kind, change
         assert BackendSpec(kind, "m", "fp", True, {key: value}).request_key(r) != base.request_key(r), key
     quiet = {"timeout_s": 1, "progress_interval_s": 99, "startup_timeout_s": 5, "max_retries": 0, "backoff_s": 9}
     assert BackendSpec(kind, "m", "fp", True, quiet).request_key(r) == base.request_key(r)  # only how long it takes
+
+
+def test_re_sharding_generates_no_new_request(tmp_path, tiny_model):
+    """The cache is keyed by the request: shards of another size find every answer already made."""
+    from codealign.shards import shard_bounds
+
+    spec = tiny_spec(tiny_model)
+    reqs = requests(5)
+    folder = tmp_path / "cache"
+
+    def shard(k, n):
+        start, end = shard_bounds(len(reqs), k, n)
+        return runner.run(reqs[start:end], spec, str(folder / f"shard-{k}-of-{n}.jsonl"))
+
+    two = [shard(k, 2) for k in range(2)]
+    assert sum(s.generated for _, s in two) == 5
+    three = [shard(k, 3) for k in range(3)]
+    assert [s.generated for _, s in three] == [0, 0, 0]
+    assert [c for out, _ in three for c in out] == [c for out, _ in two for c in out]

@@ -177,7 +177,7 @@ def test_a_killed_shard_resumes_and_equals_an_uninterrupted_run(tmp_path, gemma_
     subprocess.run(shard_command(tmp_path, cfg, seeds, whole), check=True, env=env, cwd=REPO, capture_output=True)
 
     killed = tmp_path / "killed" / "concepts.parquet"
-    cache = str(killed) + ".cache.jsonl"
+    cache = str(killed) + ".cache/shard-0-of-1.jsonl"
     proc = subprocess.Popen(shard_command(tmp_path, cfg, seeds, killed), env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:

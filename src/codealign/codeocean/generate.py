@@ -33,6 +33,7 @@ from codealign.codeocean import tasks
 from codealign.codeocean.tasks import CHECKLIST, CODE_TASKS, Item
 from codealign.shards import gather
 from codealign.generation import runner
+from codealign.generation.cache import RequestCache
 from codealign.generation.backend import Backend, BackendSpec, Request, Sampling
 from codealign.records import Rejected, TaskItem, content_id, schema, to_row
 from codealign.selfalign.llmstage import backend_spec
@@ -157,13 +158,16 @@ def run_shard(*, raw_path: str, coreset_path: str, shard: int, n_shards: int, cf
     gen_sampling = dict(temperature=gen_cfg["temperature"], top_p=gen_cfg["top_p"], max_new_tokens=gen_cfg["max_new_tokens"], stop=tasks.STOP)
     disc_sampling = Sampling(temperature=0.0, max_new_tokens=disc_cfg["max_new_tokens"], stop=("\n",), seed=base_seed)
     try:
+        cache = RequestCache(cache_path)  # the generator's and the discriminator's requests, across batches
+        used: list[str] = []
         for batch, lo in enumerate(range(start, end, gen_cfg["batch_size"])):
             indices = range(lo, min(lo + gen_cfg["batch_size"], end))
             items = [plan(raw[picks[i]["raw_id"]], i, cfg["generate"], base_seed) for i in indices]
             planned.update(it.task for it in items)
             shots = [pools.generator_examples(it, gen_cfg["k"], gen_cfg["pool_examples"]) for it in items]
             requests = [Request(tasks.generator_prompt(it, ex), Sampling(**gen_sampling, seed=base_seed + i)) for it, ex, i in zip(items, shots, indices)]
-            completions, run_stats = runner.run(requests, gen_spec, cache_path, backend=gen_backend)
+            completions, run_stats = runner.run(requests, gen_spec, cache, backend=gen_backend, compact=False)
+            used += [gen_spec.request_key(r) for r in requests]
             totals += run_stats
 
             parsed: list[tuple[Item, list[Item]]] = []
@@ -179,7 +183,8 @@ def run_shard(*, raw_path: str, coreset_path: str, shard: int, n_shards: int, cf
             questions = [(it, key, pools.discriminator_examples(it, disc_cfg["k_good"], disc_cfg["k_bad"]))
                          for it, _ in parsed for key, _ in CHECKLIST[it.task]]
             disc_requests = [Request(tasks.discriminator_prompt(it, key, ex), disc_sampling) for it, key, ex in questions]
-            answers, run_stats = runner.run(disc_requests, disc_spec, cache_path, backend=disc_backend) if disc_requests else ([], None)
+            answers, run_stats = runner.run(disc_requests, disc_spec, cache, backend=disc_backend, compact=False) if disc_requests else ([], None)
+            used += [disc_spec.request_key(r) for r in disc_requests]
             if run_stats:
                 totals += run_stats
             for (it, key, _), result in zip(questions, answers):
@@ -201,6 +206,7 @@ def run_shard(*, raw_path: str, coreset_path: str, shard: int, n_shards: int, cf
         gen_backend.close()
         disc_backend.close()
 
+    cache.compact(used)
     executed = _execute(records, execution, threads)
     io.write_rows(out, records, schema(TaskItem))
     io.write_jsonl(rejected, (to_row(r) for r in rejects))
@@ -270,7 +276,7 @@ def main(argv: list[str] | None = None) -> None:
     cfg = cli.full(args)
     run_shard(raw_path=args.raw, coreset_path=args.coreset, shard=args.shard, n_shards=cfg["codeocean"]["shards"], cfg=cfg["codeocean"],
               execution=cfg["execution"], generation=cfg["generation"], models=cfg["models"], base_seed=cfg["random_seed"], out=args.out,
-              rejected=args.rejected, stats_path=args.stats, cache_path=args.cache or args.out + ".cache.jsonl", threads=args.threads, log_file=args.log)
+              rejected=args.rejected, stats_path=args.stats, cache_path=args.cache or args.out + ".cache/shard-0-of-1.jsonl", threads=args.threads, log_file=args.log)
 
 
 if __name__ == "__main__":

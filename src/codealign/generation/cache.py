@@ -1,4 +1,4 @@
-"""The per-request cache that makes LLM shards resumable (see :mod:`codealign.cache`).
+"""The per-request cache that makes LLM shards resumable and re-shardable (see :mod:`codealign.cache`).
 
 Keyed by backend, model fingerprint, the backend settings that change outputs, prompt and sampling
 settings (seed included; see ``BackendSpec.identity``); the value is

@@ -47,10 +47,14 @@ class RunStats:
         }
 
 
-def run(requests: list[Request], spec: BackendSpec, cache_path: str, *, backend: Backend | None = None) -> tuple[list[list[Completion]], RunStats]:
-    """Completions for every request, generating only what the cache does not hold."""
-    cache = RequestCache(cache_path)
+def run(requests: list[Request], spec: BackendSpec, cache: str | RequestCache, *, backend: Backend | None = None,
+        compact: bool = True) -> tuple[list[list[Completion]], RunStats]:
+    """Completions for every request, generating only what the cache does not hold. ``cache`` is
+    the job's journal path (its entries for these requests are loaded) or a cache the caller
+    keeps across calls; with ``compact`` the journal is compacted to these requests' entries."""
     keys = [spec.request_key(r) for r in requests]
+    if not isinstance(cache, RequestCache):
+        cache = RequestCache(cache, keys=keys)
     stats = RunStats(requests=len(requests), cached=sum(k in cache for k in keys))
     todo = len(requests) - stats.cached
     log.info("%d requests: %d cached, %d to generate", len(requests), stats.cached, todo)
@@ -64,6 +68,8 @@ def run(requests: list[Request], spec: BackendSpec, cache_path: str, *, backend:
         finally:
             if own:
                 backend.close()
+    if compact:
+        cache.compact(keys)
     return [cache[k] for k in keys], stats
 
 

@@ -59,7 +59,7 @@ def run_shard(*, responses_path: str, out: str, stats_path: str, cache_path: str
     check_memory(SandboxConfig.from_section(cfg, threads), job_mem_mb)
     rows = io.read_rows(responses_path)
     keys = verdict_keys(rows, cfg)
-    cache = JsonlCache(cache_path)
+    cache = JsonlCache(cache_path, keys=keys)
     todo = [i for i, k in enumerate(keys) if k not in cache]
     config = SandboxConfig.from_section(cfg, threads, programs=(program(rows[i]) for i in todo))
     stats = Stats("execution", unit_in="responses", n_in=len(rows))
@@ -83,6 +83,7 @@ def run_shard(*, responses_path: str, out: str, stats_path: str, cache_path: str
         records.append(Execution(row["response_id"], row["instruction_id"], v["status"], v["detail"][:500], v["exit_code"],
                                  v["duration_s"], v["stderr_tail"]).__dict__)
     io.write_rows(out, records, schema(Execution))
+    cache.compact(keys)
     counts = Counter(r["status"] for r in records)
     stats.n_out = counts.get("pass", 0)
     for status, n in counts.items():
@@ -111,7 +112,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--stats", required=True)
     p.add_argument("--cache")
     args = p.parse_args(argv)
-    run_shard(responses_path=args.responses, out=args.out, stats_path=args.stats, cache_path=args.cache or args.out + ".cache.jsonl",
+    run_shard(responses_path=args.responses, out=args.out, stats_path=args.stats, cache_path=args.cache or args.out + ".cache/shard-0-of-1.jsonl",
               cfg=cli.section(args, "execution"), threads=args.threads, log_file=args.log)
 
 

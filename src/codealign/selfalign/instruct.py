@@ -216,7 +216,7 @@ def main(argv: list[str] | None = None) -> None:
     cfg = cli.full(args)
     common = dict(shard=args.shard, n_shards=args.shards, cfg=cfg["instruct"], generation=cfg["generation"], models=cfg["models"],
                   base_seed=cfg["random_seed"], out=args.out, rejected=args.rejected or args.out + ".rejected.jsonl",
-                  stats_path=args.stats, cache_path=args.cache or args.out + ".cache.jsonl", threads=args.threads, log_file=args.log)
+                  stats_path=args.stats, cache_path=args.cache or args.out + ".cache/shard-0-of-1.jsonl", threads=args.threads, log_file=args.log)
     if args.step == "concepts":
         run_concepts_shard(seeds_path=args.items, **common)
     elif args.step == "instructions":

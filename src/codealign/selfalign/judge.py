@@ -163,7 +163,7 @@ def main(argv: list[str] | None = None) -> None:
     else:
         run_shard(seeds_path=args.seeds, shard=args.shard, n_shards=args.shards, cfg=cfg["seeds"]["judge"], generation=cfg["generation"],
                   models=cfg["models"], base_seed=cfg["random_seed"], out=args.out, rejected=args.rejected or args.out + ".rejected.jsonl",
-                  stats_path=args.stats, cache_path=args.cache or args.out + ".cache.jsonl", threads=args.threads, log_file=args.log)
+                  stats_path=args.stats, cache_path=args.cache or args.out + ".cache/shard-0-of-1.jsonl", threads=args.threads, log_file=args.log)
 
 
 if __name__ == "__main__":

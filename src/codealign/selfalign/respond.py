@@ -155,7 +155,7 @@ def main(argv: list[str] | None = None) -> None:
     cfg = cli.full(args)
     run_shard(instructions_path=args.instructions, shard=args.shard, n_shards=args.shards, cfg=cfg["responses"], generation=cfg["generation"],
               models=cfg["models"], base_seed=cfg["random_seed"], out=args.out, rejected=args.rejected or args.out + ".rejected.jsonl",
-              stats_path=args.stats, cache_path=args.cache or args.out + ".cache.jsonl", threads=args.threads, log_file=args.log)
+              stats_path=args.stats, cache_path=args.cache or args.out + ".cache/shard-0-of-1.jsonl", threads=args.threads, log_file=args.log)
 
 
 if __name__ == "__main__":

@@ -1,11 +1,11 @@
-"""Rule sft → codealign.selfalign.select."""
+"""Rule sft → codealign.selfalign.select.run_gather."""
 
 from codealign.selfalign import select
 
-select.run(
+select.run_gather(
     instructions_path=snakemake.input.instructions,
-    responses_paths=[snakemake.input.responses],
-    executions_paths=[snakemake.input.verdicts],
+    candidates=list(snakemake.input.candidates),
+    candidate_stats=list(snakemake.input.stats),
     out=snakemake.output.dataset,
     jsonl=snakemake.output.jsonl,
     card=snakemake.output.card,
@@ -13,7 +13,6 @@ select.run(
     cfg=snakemake.params.cfg,
     decontamination=snakemake.params.decontamination,
     benchmark_paths=snakemake.params.benchmarks,
-    base_seed=snakemake.params.random_seed,
     provenance=snakemake.params.provenance,
     log_file=snakemake.log[0],
 )

@@ -106,12 +106,12 @@ def behaviour_sel_order(cfg, run, tmp_path, tiny_model):
     repeat = {**kept_response, "response_id": "r0", "instruction_id": "i0"}  # the same response text as i1's
     fresh = {"response_id": "r2", "instruction_id": "i0", "sample": 1, "implementation": "def double(x):\n    return x * 2\n",
              "tests": "assert double(2) == 4\n"}
-    pool = [select.Candidate(other, kept_response, "triple: " + kept_response["implementation"]),
-            select.Candidate(inst, repeat, "triple: " + kept_response["implementation"]),
-            select.Candidate(inst, fresh, "double: " + fresh["implementation"])]
+    pool = [select.candidate(other, kept_response, "triple: " + kept_response["implementation"], cfg["selection"]),
+            select.candidate(inst, repeat, "triple: " + kept_response["implementation"], cfg["selection"]),
+            select.candidate(inst, fresh, "double: " + fresh["implementation"], cfg["selection"])]
     stats = Stats("selection", unit_in="responses", n_in=3)
     kept = select.exact_pass(pool, cfg["selection"], stats)
-    assert [c.response["response_id"] for c in kept] == ["r1", "r2"] and stats.dropped == {"duplicate_response": 1}
+    assert [c["response_id"] for c in kept] == ["r1", "r2"] and stats.dropped == {"duplicate_response": 1}
 
 
 def _paper_trainer(cfg, tmp_path, tiny_model, n_examples=40):

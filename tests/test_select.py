@@ -182,3 +182,27 @@ def test_code_representation_keeps_definitions_without_docstrings():
     code = "import math\nX = 1\ndef f(a):\n    '''Doc.'''\n    return a\nclass C:\n    '''Doc.'''\n    def g(self):\n        return 1\n"
     assert select.code_representation(code) == "def f(a):\n    return a\n\nclass C:\n\n    def g(self):\n        return 1"
     assert select.code_representation("def (:") is None
+
+
+def test_selection_over_response_shards_keeps_what_one_shard_keeps(tmp_path):
+    """Per-shard candidates and one gather choose exactly as a single shard does (the shuffle is
+    keyed by response, not by position), and the candidates hold no execution column."""
+    instructions, responses, status = default_fixture()
+    _, one = run(tmp_path / "one", instructions, responses, status)
+    executions = [Execution(r, r.split("-")[0].replace("r", "i"), s, "", 0, 0.01, "stderr tail").__dict__ for r, s in status.items()]
+    parts = [(responses[:3], executions[:3]), (responses[3:5], executions[3:5]), (responses[5:], executions[5:])]
+    root = tmp_path / "sharded"
+    root.mkdir()
+    io.write_rows(root / "instructions.parquet", instructions, schema(Instruction))
+    for k, (rs, es) in enumerate(parts):
+        io.write_rows(root / f"responses-{k}.parquet", rs, schema(Response))
+        io.write_rows(root / f"executions-{k}.parquet", es, schema(Execution))
+    out = root / "sft" / "dataset.parquet"
+    stats = select.run(instructions_path=str(root / "instructions.parquet"), responses_paths=[str(root / f"responses-{k}.parquet") for k in range(3)],
+                       executions_paths=[str(root / f"executions-{k}.parquet") for k in range(3)], out=str(out),
+                       jsonl=str(out.with_suffix(".jsonl")), card=str(root / "sft" / "README.md"), stats_path=str(root / "sft" / "stats.json"),
+                       cfg=CFG, decontamination=DECONTAMINATION, benchmark_paths=benchmark_paths(), base_seed=1, provenance={"experiment": "test"})
+    assert io.read_rows(out) == one
+    assert stats.extra["shards"] == 3 and stats.n_in == len(responses)
+    columns = io.read_table(root / "sft" / "candidates" / "shard-0.parquet").column_names
+    assert "stderr_tail" not in columns and "detail" not in columns

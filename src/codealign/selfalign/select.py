@@ -7,7 +7,8 @@ The candidates are the responses in the mode's pool:
 ``random``   all responses, whatever their verdict (the paper's ablation),
 ``failing``  responses whose tests did not pass (the paper's ablation).
 
-They are shuffled (seeded) and visited once. A candidate is dropped, each under its own reason,
+They are shuffled (seeded: each response's place is a hash of the seed and its id, so the order
+does not depend on how responses are sharded) and visited once. A candidate is dropped, each under its own reason,
 when its response looks unfinished (``incomplete_response``: todo, fixme, "your code here",
 NotImplemented …), its tests never run an assert (``tests_never_run``), its instruction is over
 200 words (``instruction_too_long``), its instruction already has a kept response
@@ -21,21 +22,31 @@ last, examples that contain benchmark text are ``contaminated``. The SFT respons
 reasoning, implementation and explanation, without the tests (``include_tests`` keeps them, as
 StarCoder2-Instruct v0.1 did). The set is written as Parquet and JSON Lines (``datasets`` loads
 either) with a dataset card giving the counts and the config that made it.
+
+Selection never holds all responses: one job per response shard (:func:`run_candidates`) reads
+only the columns it needs, applies the per-response filters and writes each candidate's hashed
+exact keys and MinHash signatures; one gather (:func:`run_gather`) visits the candidates of every
+shard in the shuffled order with those keys alone, loads signatures only for the exact pass's
+survivors, and reads text only for the examples it keeps.
 """
 
 from __future__ import annotations
 
 import ast
+import hashlib
 import json
 import logging
-import random
+import os
 from collections import Counter
-from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
 
 from codealign import cli, datacard, dedup, io, logs
 from codealign.generation.prompts import without_tests
 from codealign.records import SFTExample, content_id, schema, to_row
 from codealign.seeds.decontaminate import build as build_decontaminator
+from codealign.shards import merge_stats, shard_stats_path
 from codealign.stats import Stats
 
 log = logging.getLogger("codealign.selfalign.select")
@@ -90,118 +101,193 @@ def tests_run_an_assert(tests: str) -> bool:
     return not all(line.startswith(("def", "class", "import", "from")) for line in tests.splitlines() if line and line[0].isalpha())
 
 
-def _key(text: str) -> str:
-    return "".join(text.split())
+def _key(text: str) -> bytes:
+    """The exact-dedup key: the text without whitespace, hashed (16 bytes)."""
+    return hashlib.sha256("".join(text.split()).encode("utf-8", "surrogatepass")).digest()[:16]
 
 
-@dataclass
-class Candidate:
-    instruction: dict
-    response: dict
-    text: str  # the SFT response
-    code: str | None = None
+def _names_key(names: frozenset[str]) -> bytes | None:
+    return hashlib.sha256("\0".join(sorted(names)).encode()).digest()[:16] if names else None
 
 
-def candidates(instructions: list[dict], responses: list[dict], verdicts: dict[str, str], mode: str, base_seed: int,
-               stats: Stats, include_tests: bool) -> list[Candidate]:
-    """The responses in the mode's pool, in a seeded random order (the paper shuffles before it dedups)."""
-    order = {inst["instruction_id"]: i for i, inst in enumerate(instructions)}
-    by_id = {inst["instruction_id"]: inst for inst in instructions}
-    keep = POOLS[mode]
-    pool = []
-    for r in sorted(responses, key=lambda r: (order.get(r["instruction_id"], len(order)), r["sample"], r["response_id"])):
-        if r["instruction_id"] not in by_id:
-            stats.drop("unknown_instruction")
-        elif not keep(verdicts[r["response_id"]]):
-            stats.drop(f"not_{mode}")
-        else:
-            text = r["response"] if include_tests else without_tests(r["response"])
-            pool.append(Candidate(by_id[r["instruction_id"]], r, text))
-    random.Random(f"{base_seed}/select").shuffle(pool)
-    return pool
+def shuffle_key(base_seed: int, response_id: str) -> str:
+    """A response's place in the seeded shuffle (the same whatever the sharding)."""
+    return hashlib.sha256(f"{base_seed}/select/{response_id}".encode()).hexdigest()[:16]
 
 
-def _rejected(c: Candidate, filters: dict) -> str | None:
-    lowered = c.text.lower()
+CANDIDATE_SCHEMA = pa.schema([
+    ("response_id", pa.string()), ("instruction_id", pa.string()), ("order", pa.int64()), ("sample", pa.int64()),
+    ("shuffle", pa.string()), ("verdict", pa.string()), ("reason", pa.string()), ("no_code", pa.bool_()),
+    ("key_instruction", pa.binary()), ("key_response", pa.binary()), ("functions", pa.binary()), ("classes", pa.binary()),
+    ("sig_instruction", pa.binary()), ("sig_response", pa.binary()), ("sig_code", pa.binary()), ("text", pa.string()), ("model", pa.string()),
+])
+# What the gather's exact pass reads of every candidate: no text, no signature.
+EXACT_COLUMNS = ["response_id", "instruction_id", "order", "sample", "shuffle", "reason", "no_code", "key_instruction", "key_response",
+                 "functions", "classes"]
+SIGNATURE_FIELDS = ("instruction", "response", "code")
+
+
+def _rejected(instruction: str, text: str, tests: str, filters: dict) -> str | None:
+    lowered = text.lower()
     if any(marker.lower() in lowered for marker in filters["incomplete_markers"]):
         return "incomplete_response"
-    if filters["tests_must_assert"] and not tests_run_an_assert(c.response["tests"]):
+    if filters["tests_must_assert"] and not tests_run_an_assert(tests):
         return "tests_never_run"
     limit = filters["max_instruction_words"]
-    if limit and len(c.instruction["instruction"].split()) > limit:
+    if limit and len(instruction.split()) > limit:
         return "instruction_too_long"
     return None
 
 
-def exact_pass(pool: list[Candidate], cfg: dict, stats: Stats) -> list[Candidate]:
+def candidate(instruction: dict, response: dict, text: str, cfg: dict, *, order: int = 0, base_seed: int = 0,
+              verdict: str = "pass") -> dict:
+    """A candidate's row: its per-response filter reason, the hashed keys of the exact pass, and
+    the MinHash signatures of the near passes (computed here, where the text is)."""
+    near = cfg["dedup"]["near"]
+    reason = _rejected(instruction["instruction"], text, response["tests"], cfg["filters"])
+    functions, classes = function_names(response["implementation"]) if reason is None else (frozenset(), frozenset())
+    code = code_representation(response["implementation"]) if reason is None else None
+    texts = {"instruction": instruction["instruction"], "response": text, "code": code or ""}
+    sigs = {f: (dedup.signature(texts[f], num_perm=near["num_perm"]) if reason is None and near["enabled"] and texts[f].strip() else None)
+            for f in SIGNATURE_FIELDS}
+    return {"response_id": response["response_id"], "instruction_id": instruction["instruction_id"], "order": order,
+            "sample": response["sample"], "shuffle": shuffle_key(base_seed, response["response_id"]), "verdict": verdict,
+            "reason": reason, "no_code": reason is None and code is None, "key_instruction": _key(instruction["instruction"]),
+            "key_response": _key(text), "functions": _names_key(functions), "classes": _names_key(classes),
+            **{f"sig_{f}": sigs[f] for f in SIGNATURE_FIELDS}, "text": text, "model": response.get("model", "")}
+
+
+def candidates_of_shard(instructions: dict[str, tuple[int, str]], responses: list[dict], verdicts: dict[str, str], cfg: dict,
+                        base_seed: int, stats: Stats) -> list[dict]:
+    """The shard's responses in the mode's pool, as candidate rows; ``instructions``: id → (order, text)."""
+    keep = POOLS[cfg["mode"]]
+    rows = []
+    for r in responses:
+        if r["instruction_id"] not in instructions:
+            stats.drop("unknown_instruction")
+            continue
+        if not keep(verdicts[r["response_id"]]):
+            stats.drop(f"not_{cfg['mode']}")
+            continue
+        order, text = instructions[r["instruction_id"]]
+        sft_text = r["response"] if cfg["include_tests"] else without_tests(r["response"])
+        rows.append(candidate({"instruction_id": r["instruction_id"], "instruction": text}, r, sft_text, cfg, order=order,
+                              base_seed=base_seed, verdict=verdicts[r["response_id"]]))
+    return rows
+
+
+def run_candidates(*, instructions_path: str, responses_path: str, executions_path: str, out: str, stats_path: str, cfg: dict,
+                   base_seed: int, log_file: str | None = None) -> Stats:
+    """One response shard's candidates (only the columns selection needs are read)."""
+    logs.setup(log_file)
+    instructions = {r["instruction_id"]: (i, r["instruction"])
+                    for i, r in enumerate(io.read_rows(instructions_path, columns=["instruction_id", "instruction"]))}
+    responses = io.read_rows(responses_path, columns=["response_id", "instruction_id", "sample", "response", "implementation", "tests",
+                                                           "model"])
+    verdicts = {e["response_id"]: e["status"] for e in io.read_rows(executions_path, columns=["response_id", "status"])}
+    stats = Stats("selection_candidates", unit_in="responses", n_in=len(responses))
+    rows = candidates_of_shard(instructions, responses, verdicts, cfg, base_seed, stats)
+    io.write_rows(out, rows, CANDIDATE_SCHEMA)
+    stats.n_out = len(rows)
+    stats.extra["verdicts"] = dict(sorted(Counter(verdicts.values()).items()))
+    stats.save(stats_path)
+    log.info(stats.summary())
+    return stats
+
+
+def exact_pass(pool: list[dict], cfg: dict, stats: Stats) -> list[dict]:
     """One visit in pool order: the paper's filters, one response per instruction, exact dedup."""
     dedup_cfg = cfg["dedup"]
     kept_instructions: set[str] = set()
-    seen_instructions: set[str] = set()
-    seen_responses: set[str] = set()
-    seen_names: set[frozenset[str]] = set()
+    seen_instructions: set[bytes] = set()
+    seen_responses: set[bytes] = set()
+    seen_names: set[bytes] = set()
     kept = []
     for c in pool:
-        reason = _rejected(c, cfg["filters"])
-        key_i, key_r = _key(c.instruction["instruction"]), _key(c.text)
-        functions = classes = frozenset()
+        reason = c["reason"]
         if reason is None:
-            functions, classes = function_names(c.response["implementation"])
-            if c.instruction["instruction_id"] in kept_instructions:
+            if c["instruction_id"] in kept_instructions:
                 reason = "instruction_already_kept"
-            elif dedup_cfg["instructions"] and key_i in seen_instructions:
+            elif dedup_cfg["instructions"] and c["key_instruction"] in seen_instructions:
                 reason = "duplicate_instruction"
-            elif dedup_cfg["responses"] and key_r in seen_responses:
+            elif dedup_cfg["responses"] and c["key_response"] in seen_responses:
                 reason = "duplicate_response"
-            elif dedup_cfg["function_names"] and ((functions and functions in seen_names) or (classes and classes in seen_names)):
+            elif dedup_cfg["function_names"] and any(k is not None and k in seen_names for k in (c["functions"], c["classes"])):
                 reason = "duplicate_function_names"
-            elif (code := code_representation(c.response["implementation"])) is None:
+            elif c["no_code"]:
                 reason = "no_code_representation"
-            else:
-                c.code = code
         if reason:
             stats.drop(reason)
             continue
-        kept_instructions.add(c.instruction["instruction_id"])
-        seen_instructions.add(key_i)
-        seen_responses.add(key_r)
-        seen_names.update(names for names in (functions, classes) if names)
+        kept_instructions.add(c["instruction_id"])
+        seen_instructions.add(c["key_instruction"])
+        seen_responses.add(c["key_response"])
+        seen_names.update(k for k in (c["functions"], c["classes"]) if k is not None)
         kept.append(c)
     return kept
 
 
-def near_passes(kept: list[Candidate], near: dict, stats: Stats) -> list[Candidate]:
-    """MinHash near-dedup over each configured field in turn, the first copy kept."""
+def near_passes(kept: list[dict], near: dict, stats: Stats, signatures: dict[str, dict[str, bytes | None]]) -> list[dict]:
+    """MinHash near-dedup over each configured field in turn, the first copy kept; ``signatures``:
+    response id → field → signature."""
     if not near["enabled"]:
         return kept
-    fields = {"instruction": lambda c: c.instruction["instruction"], "response": lambda c: c.text, "code": lambda c: c.code or ""}
     for name in near["fields"]:
-        if not kept:
-            break
-        texts = [fields[name](c) for c in kept]
-        dup_of = dedup.near_duplicates(texts, threshold=near["threshold"], num_perm=near["num_perm"], skip=[not t.strip() for t in texts])
-        stats.drop(f"near_duplicate_{name}", sum(d is not None for d in dup_of))
-        kept = [c for c, d in zip(kept, dup_of) if d is None]
+        index = dedup.NearDuplicates(threshold=near["threshold"], num_perm=near["num_perm"])
+        survivors = []
+        for position, c in enumerate(kept):
+            sig = signatures[c["response_id"]][name]
+            if sig is not None and index.check(position, sig) is not None:
+                stats.drop(f"near_duplicate_{name}")
+                continue
+            survivors.append(c)
+        kept = survivors
     return kept
 
 
-def run(*, instructions_path: str, responses_paths: list[str], executions_paths: list[str], out: str, jsonl: str, card: str,
-        stats_path: str, cfg: dict, decontamination: dict, benchmark_paths: dict, base_seed: int, provenance: dict,
-        log_file: str | None = None) -> Stats:
+def _read_where(paths: list[str], columns: list[str], response_ids: set[str]) -> dict[str, dict]:
+    """response id → the requested columns, for the given ids only, one shard at a time."""
+    found: dict[str, dict] = {}
+    for path in paths:
+        for rows in io.iter_batches(path, batch_size=8192, columns=["response_id", *columns]):
+            for r in rows:
+                if r["response_id"] in response_ids:
+                    found[r["response_id"]] = r
+    return found
+
+
+def run_gather(*, instructions_path: str, candidates: list[str], candidate_stats: list[str], out: str, jsonl: str, card: str,
+               stats_path: str, cfg: dict, decontamination: dict, benchmark_paths: dict, provenance: dict,
+               log_file: str | None = None) -> Stats:
     logs.setup(log_file)
-    instructions = io.read_rows(instructions_path)
-    responses = [r for p in responses_paths for r in io.read_rows(p)]
-    verdicts = {e["response_id"]: e["status"] for p in executions_paths for e in io.read_rows(p)}
-    stats = Stats("selection", unit_in="responses", n_in=len(responses))
-    pool = candidates(instructions, responses, verdicts, cfg["mode"], base_seed, stats, cfg["include_tests"])
-    kept = near_passes(exact_pass(pool, cfg, stats), cfg["dedup"]["near"], stats)
+    shards = merge_stats("selection_candidates", candidate_stats)
+    stats = Stats("selection", unit_in="responses", n_in=shards.n_in)
+    for reason, n in shards.dropped.items():
+        stats.drop(reason, n)
+    pool = [r for path in candidates for r in io.read_rows(path, columns=EXACT_COLUMNS)]
+    if len(pool) != shards.n_out:
+        raise io.CorruptShardError(candidates[0], f"{len(pool)} candidates but the shard stats count {shards.n_out}")
+    pool.sort(key=lambda c: (c["shuffle"], c["response_id"]))
+    with_candidate = len({c["instruction_id"] for c in pool})
+    kept = exact_pass(pool, cfg, stats)
+    del pool
+    ids = {c["response_id"] for c in kept}
+    sigs = _read_where(candidates, [f"sig_{f}" for f in SIGNATURE_FIELDS], ids)
+    kept = near_passes(kept, cfg["dedup"]["near"], stats, {i: {f: r[f"sig_{f}"] for f in SIGNATURE_FIELDS} for i, r in sigs.items()})
+    del sigs
+    texts = _read_where(candidates, ["text", "verdict", "model"], {c["response_id"] for c in kept})
+    instructions = {}
+    wanted = {c["instruction_id"] for c in kept}
+    for rows in io.iter_batches(instructions_path, batch_size=8192):
+        instructions.update((r["instruction_id"], r) for r in rows if r["instruction_id"] in wanted)
 
     hits_by_benchmark: Counter = Counter()
     if cfg["decontaminate"] and kept:
         checker = build_decontaminator(decontamination, benchmark_paths)
         clean = []
         for c in kept:
-            hits = checker.hits(c.instruction["instruction_id"], c.instruction["instruction"] + "\n" + c.text)
+            inst = instructions[c["instruction_id"]]
+            hits = checker.hits(c["instruction_id"], inst["instruction"] + "\n" + texts[c["response_id"]]["text"])
             if hits:
                 stats.drop("contaminated")
                 hits_by_benchmark.update({h.benchmark for h in hits})
@@ -209,44 +295,33 @@ def run(*, instructions_path: str, responses_paths: list[str], executions_paths:
                 clean.append(c)
         kept = clean
 
-    order = {inst["instruction_id"]: i for i, inst in enumerate(instructions)}
-    kept.sort(key=lambda c: order[c.instruction["instruction_id"]])
-    examples = [
-        SFTExample(
-            example_id=content_id(c.instruction["instruction"], c.text),
-            instruction=c.instruction["instruction"],
-            response=c.text,
-            seed_id=c.instruction["seed_id"],
-            instruction_id=c.instruction["instruction_id"],
-            response_id=c.response["response_id"],
-            concepts=list(c.instruction.get("concepts") or []),
-            category=c.instruction["category"],
-            difficulty=c.instruction["difficulty"],
-            sample=c.response["sample"],
-            verdict=verdicts[c.response["response_id"]],
-            model=c.response["model"],
-            source="selfalign",
-            task="code generation",
-        )
-        for c in kept
-    ]
+    kept.sort(key=lambda c: c["order"])
+    examples = []
+    for c in kept:
+        inst, text = instructions[c["instruction_id"]], texts[c["response_id"]]
+        examples.append(SFTExample(
+            example_id=content_id(inst["instruction"], text["text"]), instruction=inst["instruction"], response=text["text"],
+            seed_id=inst["seed_id"], instruction_id=c["instruction_id"], response_id=c["response_id"],
+            concepts=list(inst.get("concepts") or []), category=inst["category"], difficulty=inst["difficulty"], sample=c["sample"],
+            verdict=text["verdict"], model=text["model"], source="selfalign", task="code generation"))
     rows = [to_row(e) for e in examples]
     io.write_rows(out, rows, schema(SFTExample))
     io.write_jsonl(jsonl, rows)
     stats.n_out = len(rows)
-    all_verdicts = Counter(verdicts.values())
-    with_candidate = {c.instruction["instruction_id"] for c in pool}
+    all_verdicts = Counter(shards.extra.get("verdicts", {}))
+    n_verdicts = sum(all_verdicts.values())
     stats.extra.update(
         mode=cfg["mode"],
         include_tests=cfg["include_tests"],
-        instructions=len(instructions),
-        instructions_with_candidate=len(with_candidate),
-        responses=len(responses),
+        instructions=io.count_rows(instructions_path),
+        instructions_with_candidate=with_candidate,
+        responses=stats.n_in,
         verdicts=dict(sorted(all_verdicts.items())),
-        pass_rate=round(all_verdicts.get("pass", 0) / len(verdicts), 4) if verdicts else None,
+        pass_rate=round(all_verdicts.get("pass", 0) / n_verdicts, 4) if n_verdicts else None,
         contaminated_by_benchmark=dict(sorted(hits_by_benchmark.items())),
         by_category=dict(sorted(Counter(e.category for e in examples).items())),
         by_difficulty=dict(sorted(Counter(e.difficulty for e in examples).items())),
+        shards=len(candidates),
     )
     stats.save(stats_path)
     io.write_text(card, dataset_card(stats, examples, provenance))
@@ -254,6 +329,24 @@ def run(*, instructions_path: str, responses_paths: list[str], executions_paths:
     if not rows:
         log.warning("the SFT set is empty: no instruction kept a response (pass rate %s)", stats.extra["pass_rate"])
     return stats
+
+
+def run(*, instructions_path: str, responses_paths: list[str], executions_paths: list[str], out: str, jsonl: str, card: str,
+        stats_path: str, cfg: dict, decontamination: dict, benchmark_paths: dict, base_seed: int, provenance: dict,
+        log_file: str | None = None) -> Stats:
+    """Both steps in one process (the command line's and the tests' entry): candidates per response
+    shard into ``<out's folder>/candidates/``, then the gather."""
+    folder = Path(out).parent / "candidates"
+    candidates, candidate_stats = [], []
+    for k, (responses, executions) in enumerate(zip(responses_paths, executions_paths)):
+        path = str(folder / f"shard-{k}.parquet")
+        run_candidates(instructions_path=instructions_path, responses_path=responses, executions_path=executions, out=path,
+                       stats_path=shard_stats_path(path), cfg=cfg, base_seed=base_seed, log_file=log_file)
+        candidates.append(path)
+        candidate_stats.append(shard_stats_path(path))
+    return run_gather(instructions_path=instructions_path, candidates=candidates, candidate_stats=candidate_stats, out=out, jsonl=jsonl,
+                      card=card, stats_path=stats_path, cfg=cfg, decontamination=decontamination, benchmark_paths=benchmark_paths,
+                      provenance=provenance, log_file=log_file)
 
 
 def dataset_card(stats: Stats, examples: list[SFTExample], provenance: dict) -> str:

@@ -28,9 +28,6 @@ include: "rules/eval.smk"
 include: "rules/report.smk"
 
 
-localrules: all, figures
-
-
 rule all:
     input:
         final_targets(),

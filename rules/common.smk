@@ -198,7 +198,7 @@ def decontamination_files(wildcards):
     return sorted({f for f in files if not f.startswith("package:")})
 
 
-JOB_THREADS = 4  # the most threads a rule asks for: profiles/slurm gives every job cpus_per_task 4
+JOB_THREADS = 4  # the most threads any job asks for (profiles/slurm gives each job cpus_per_task 4)
 SANDBOX_THREADS = JOB_THREADS  # threads of a sandbox job; with execution.workers null, one worker each
 
 SANDBOX_OVERHEAD_MB = 2048  # the job's own Python, the workers' warm interpreters, page cache

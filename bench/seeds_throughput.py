@@ -1,12 +1,20 @@
-"""Seed stage throughput: extract + rule filters against plain ``ast.parse`` of the same files.
+"""Seed stage throughput: extract + rule filters against plain ``ast.parse`` of the same files,
+and the filter's Pyright against the anchor's way of running it.
 
 Corpus: this interpreter's standard library plus its full site-packages. Both sides read and
 decode every file and run in one process; they alternate chunk by chunk so that drift in machine
-speed hits both alike. Printed: files/s of each, the ratio
-(target >= 0.8), then autoimport and Pyright per-function costs on a sample, and MinHash
-dedup time for all extracted functions.
+speed hits both alike. Printed: files/s of each, the ratio (target >= 0.8), autoimport's cost per
+function on a sample, then Pyright on the same sample two ways, alternating round by round:
 
-    python bench/seeds_throughput.py [--rounds 1] [--no-site-packages]
+* the anchor's method: one Pyright process at a time over batches of 250 one-function files;
+* the stage's (``filter.typecheck_all``): up to ``seeds.filters.typecheck.batch_size`` functions
+  per Pyright process and at least one batch per CPU, as many processes at once as the job has
+  CPUs (``--threads``), a failing batch split and retried.
+
+RATIO pyright = anchor seconds / stage seconds (target >= 2 on 2 cores), and whether the two gave
+the same verdict for every function. Last, MinHash dedup time for all extracted functions.
+
+    python bench/seeds_throughput.py [--rounds 1] [--no-site-packages] [--sample 1000] [--threads 2]
 """
 
 from __future__ import annotations
@@ -36,7 +44,23 @@ UNREADABLE = (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, Memor
 
 def files(site_packages: bool) -> list[Path]:
     source = {"kind": "python", "stdlib": True, "site_packages": site_packages}
-    return [item[-1] for item in corpus._file_items(source, 0)]
+    return [Path(u.path) for u in corpus.manifest({"sources": [source], "max_file_bytes": 10**7})]
+
+
+def pyright_anchor(codes: list[str]) -> dict[str, bool]:
+    """The anchor's method: one Pyright process over batches of 250, one batch after another."""
+    clean = {}
+    for i in range(0, len(codes), 250):
+        batch = {str(j): code for j, code in enumerate(codes[i : i + 250], i)}
+        clean.update((k, not errors) for k, errors in typecheck.typecheck(batch).items())
+    return clean
+
+
+def pyright_stage(codes: list[str], threads: int, batch_size: int) -> dict[str, bool]:
+    """The filter stage's method (``typecheck_batch`` over parallel batches)."""
+    rows = [{"seed_id": str(j), "code": code} for j, code in enumerate(codes)]
+    verdicts = F.typecheck_all(rows, {"mode": "basic", "timeout_s": 600, "batch_size": batch_size}, threads)
+    return {k: reason is None for k, reason in verdicts.items()}
 
 
 def parse_only(paths: list[Path]) -> float:
@@ -80,6 +104,8 @@ def main() -> None:
     p.add_argument("--chunk", type=int, default=200, help="files per alternation")
     p.add_argument("--no-site-packages", action="store_true")
     p.add_argument("--sample", type=int, default=1000, help="functions for the autoimport and Pyright timings")
+    p.add_argument("--threads", type=int, default=2, help="CPUs the filter job has (Pyright processes at once)")
+    p.add_argument("--pyright-rounds", type=int, default=2, help="alternations of the two Pyright methods")
     args = p.parse_args()
 
     paths = files(not args.no_site_packages)
@@ -117,11 +143,25 @@ def main() -> None:
             fixed.append(code)
     t_auto = time.perf_counter() - start
     print(f"autoimport: {len(sample)} functions in {t_auto:.1f}s = {1000 * t_auto / max(1, len(sample)):.2f} ms/function (one process)")
-    start = time.perf_counter()
-    for i in range(0, len(fixed), 250):
-        typecheck.typecheck({str(j): code for j, code in enumerate(fixed[i : i + 250])})
-    t_tc = time.perf_counter() - start
-    print(f"pyright: {len(fixed)} functions in {t_tc:.1f}s = {len(fixed) / t_tc:,.0f} functions/s (batches of 250)")
+    from codealign import config as cfglib
+
+    batch_size = cfglib.validate({})["seeds"]["filters"]["typecheck"]["batch_size"]
+    t_anchor = t_stage = 0.0
+    for r in range(args.pyright_rounds):  # alternate, so drift in machine speed hits both alike
+        for side in (("anchor", "stage") if r % 2 == 0 else ("stage", "anchor")):
+            start = time.perf_counter()
+            if side == "anchor":
+                anchor = pyright_anchor(fixed)
+                t_anchor += time.perf_counter() - start
+            else:
+                stage = pyright_stage(fixed, args.threads, batch_size)
+                t_stage += time.perf_counter() - start
+    n = args.pyright_rounds * len(fixed)
+    same = anchor == stage
+    print(f"pyright anchor (1 process, batches of 250): {n / t_anchor:,.1f} functions/s")
+    print(f"pyright stage ({args.threads} processes, batches of {batch_size}): {n / t_stage:,.1f} functions/s")
+    print(f"RATIO pyright stage / anchor = {t_anchor / t_stage:.2f}  (target >= 2.00); same verdicts: {same} "
+          f"({sum(stage.values())} of {len(stage)} clean)")
 
     texts = codes
     start = time.perf_counter()

@@ -44,21 +44,26 @@ def run(*, seeds: str, out: str, hits_path: str, stats_path: str, cfg: dict, ben
     logs.setup(log_file)
     checker = build(cfg, benchmark_paths)
     log.info("%d benchmark strings to search for (%s)", len(checker.patterns), ", ".join(benchmark_names(cfg, benchmark_paths)))
-    rows = io.read_rows(seeds)
-    stats = Stats("seeds_decontaminate", unit_in="functions", n_in=len(rows))
-    kept, hits = [], []
+    stats = Stats("seeds_decontaminate", unit_in="functions")
+    hits = []
     by_benchmark: Counter = Counter()
-    for row in rows:
-        found = checker.hits(row["seed_id"], row["code"])
-        if found:
-            stats.drop("contaminated")
-            hits.extend(found)
-            by_benchmark.update({h.benchmark for h in found})
-        else:
-            kept.append(row)
+    progress = logs.Progress(log, io.count_rows(seeds), "seeds")
+    with io.ParquetShardWriter(out, schema(Seed)) as writer:  # streamed: the seeds are never all in memory
+        for rows in io.iter_batches(seeds, batch_size=4096):
+            kept = []
+            for row in rows:
+                stats.n_in += 1
+                found = checker.hits(row["seed_id"], row["code"])
+                if found:
+                    stats.drop("contaminated")
+                    hits.extend(found)
+                    by_benchmark.update({h.benchmark for h in found})
+                else:
+                    kept.append(row)
+            writer.write_rows(kept)
+            progress.update(len(rows))
     io.write_jsonl(hits_path, (to_row(h) for h in hits))
-    io.write_rows(out, kept, schema(Seed))
-    stats.n_out = len(kept)
+    stats.n_out = writer.rows
     stats.extra["contaminated_by_benchmark"] = dict(sorted(by_benchmark.items()))
     stats.extra["benchmarks"] = benchmark_names(cfg, benchmark_paths) + [e.get("name") or e["path"] for e in cfg.get("extra", [])]
     stats.save(stats_path)

@@ -166,6 +166,23 @@ def typecheck_batch(batch: list[dict], tc_cfg: dict) -> dict[str, str | None]:
     return {r["seed_id"]: ("type_errors" if errors[r["seed_id"]] else None) for r in batch}
 
 
+def typecheck_all(rows: list[dict], tc_cfg: dict, threads: int, progress: Callable[[int, int], None] | None = None) -> dict[str, str | None]:
+    """seed id → drop reason (None: clean) for every row: batches of up to ``batch_size``, never
+    fewer batches than ``threads`` (so every CPU runs a Pyright process), checked in parallel."""
+    if not rows:
+        return {}
+    threads = max(1, threads)
+    size = max(1, min(tc_cfg["batch_size"], -(-len(rows) // threads)))
+    batches = [rows[start : start + size] for start in range(0, len(rows), size)]
+    verdicts: dict[str, str | None] = {}
+    with ThreadPoolExecutor(threads) as pool:  # each batch is its own Pyright process
+        for done, result in enumerate(pool.map(lambda b: typecheck_batch(b, tc_cfg), batches), 1):
+            verdicts.update(result)
+            if progress:
+                progress(done, len(batches))
+    return verdicts
+
+
 def run(*, seeds: str, out: str, stats_path: str, cfg: dict, threads: int = 1, log_file: str | None = None) -> Stats:
     logs.setup(log_file)
     tc_cfg = cfg["typecheck"]
@@ -188,13 +205,7 @@ def run(*, seeds: str, out: str, stats_path: str, cfg: dict, threads: int = 1, l
 
     if tc_cfg["enabled"]:
         started = time.monotonic()
-        size = tc_cfg["batch_size"]
-        batches = [survivors[start : start + size] for start in range(0, len(survivors), size)]
-        verdicts: dict[str, str | None] = {}
-        with ThreadPoolExecutor(max(1, threads)) as pool:  # each batch is its own Pyright process
-            for done, result in enumerate(pool.map(lambda b: typecheck_batch(b, tc_cfg), batches), 1):
-                verdicts.update(result)
-                log.info("type-checked %d/%d batches", done, len(batches))
+        verdicts = typecheck_all(survivors, tc_cfg, threads, lambda done, n: log.info("type-checked %d/%d batches", done, n))
         checked = []
         for row in survivors:
             reason = verdicts[row["seed_id"]]

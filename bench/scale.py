@@ -10,8 +10,9 @@ largest sizes), and the projection to the paper config's per-job size beside the
 runtime its rule declares (tests/test_resources.py checks those fit the SLURM profile).
 
 A projection scales the largest size's figure by (paper size / largest size) to the measured
-exponent — for time never less than 1 (linear); for memory as measured above the idle process,
-where a stage whose own memory stays under 30 MB at every size counts as bounded (exponent 0).
+exponent — for time never less than 1 (linear). For memory it takes the larger of that scaling of
+the memory above the idle process (a stage whose own memory stays under 30 MB counts as bounded)
+and the marginal growth between the two largest sizes carried on linearly.
 Target: every projected job within its rule's declaration (and so within 16 GB and 4 h), and no
 stage growing faster than n log n (exponent <= 1.15 over a 4x step).
 
@@ -394,7 +395,11 @@ def main() -> None:
             rule, paper_n, unit = PAPER[stage]
             factor = paper_n / n2
             proj_s = r2["seconds"] * factor ** max(k_t, 1.0)
-            proj_mb = r2["idle_mb"] + above[2] * factor ** k_m
+            # The larger of: the memory above idle scaled by the measured exponent, and the
+            # marginal growth between the two largest sizes carried on linearly (what an index
+            # holding every item does, whatever constant dominates at small sizes).
+            marginal = max(0.0, (r2["peak_mb"] - r1["peak_mb"]) / (n2 - n1))
+            proj_mb = max(r2["idle_mb"] + above[2] * factor ** k_m, r2["peak_mb"] + marginal * (paper_n - n2))
             mem, rt = limits[rule]
             fits = proj_mb <= mem and proj_s / 60 <= rt and k_t <= 1.15 and k_m <= 1.15
             all_fit &= fits

@@ -7,9 +7,9 @@ speed hits both alike. Printed: files/s of each, the ratio (target >= 0.8), auto
 function on a sample, then Pyright on the same sample two ways, alternating round by round:
 
 * the anchor's method: one Pyright process at a time over batches of 250 one-function files;
-* the stage's (``filter.typecheck_all``): up to ``seeds.filters.typecheck.batch_size`` functions
-  per Pyright process and at least one batch per CPU, as many processes at once as the job has
-  CPUs (``--threads``), a failing batch split and retried.
+* the stage's (``filter.typecheck_all``): ``seeds.filters.typecheck.batch_size`` functions per
+  Pyright process, as many processes at once as the job has CPUs (``--threads``) and batches, a
+  failing batch split and retried.
 
 RATIO pyright = anchor seconds / stage seconds (target >= 2 on 2 cores), and whether the two gave
 the same verdict for every function. Last, MinHash dedup time for all extracted functions.
@@ -103,7 +103,7 @@ def main() -> None:
     p.add_argument("--rounds", type=int, default=1)
     p.add_argument("--chunk", type=int, default=200, help="files per alternation")
     p.add_argument("--no-site-packages", action="store_true")
-    p.add_argument("--sample", type=int, default=1000, help="functions for the autoimport and Pyright timings")
+    p.add_argument("--sample", type=int, default=2000, help="functions for the autoimport and Pyright timings")
     p.add_argument("--threads", type=int, default=2, help="CPUs the filter job has (Pyright processes at once)")
     p.add_argument("--pyright-rounds", type=int, default=2, help="alternations of the two Pyright methods")
     args = p.parse_args()

@@ -167,13 +167,15 @@ def typecheck_batch(batch: list[dict], tc_cfg: dict) -> dict[str, str | None]:
 
 
 def typecheck_all(rows: list[dict], tc_cfg: dict, threads: int, progress: Callable[[int, int], None] | None = None) -> dict[str, str | None]:
-    """seed id → drop reason (None: clean) for every row: batches of up to ``batch_size``, never
-    fewer batches than ``threads`` (so every CPU runs a Pyright process), checked in parallel."""
+    """seed id → drop reason (None: clean) for every row: batches of ``batch_size`` functions, up to
+    ``threads`` Pyright processes at once. Full batches beat more processes: most of a Pyright
+    run is analysing the stubs and modules its files import, which a batch shares (measured on 2
+    cores: one process over 2,000 functions is 1.2x faster than two over 1,000 each)."""
     if not rows:
         return {}
-    threads = max(1, threads)
-    size = max(1, min(tc_cfg["batch_size"], -(-len(rows) // threads)))
+    size = tc_cfg["batch_size"]
     batches = [rows[start : start + size] for start in range(0, len(rows), size)]
+    threads = max(1, min(threads, len(batches)))
     verdicts: dict[str, str | None] = {}
     with ThreadPoolExecutor(threads) as pool:  # each batch is its own Pyright process
         for done, result in enumerate(pool.map(lambda b: typecheck_batch(b, tc_cfg), batches), 1):

@@ -418,8 +418,8 @@ def main() -> None:
                 all_fit &= ok
                 print(f"{rule}: the job's steps together: {minutes:.1f} min, {mb:,.0f} MB peak; declared {limits[rule][0]} MB / "
                       f"{limits[rule][1]} min: {'fits' if ok else 'DOES NOT FIT'}")
-        print(f"\nunits: corpus read/extract in files, filter/signatures/dedup/decontaminate in functions, gathers in rows; "
-              f"declared = mem_mb/runtime min on the first attempt")
+        print("\nunits: corpus read/extract in files, filter/signatures/dedup/decontaminate in functions, gathers in rows; "
+              "declared = mem_mb/runtime min on the first attempt")
         print(f"ALL PROJECTED JOBS FIT: {'yes' if all_fit else 'NO'}  ({time.perf_counter() - began:.0f}s in all)")
 
 

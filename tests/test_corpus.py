@@ -6,7 +6,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from codealign.records import Document, content_id
+from codealign.records import content_id
 from codealign.seeds import corpus
 from codealign.stats import Stats
 

@@ -36,7 +36,6 @@ import ast
 import hashlib
 import json
 import logging
-import os
 from collections import Counter
 from pathlib import Path
 

@@ -123,7 +123,8 @@ def write_inputs(root: Path, largest: dict[str, int]) -> None:
         io.write_rows(root / f"signatures-{k}.parquet", [{"seed_id": s["seed_id"], "exact": dedup.exact_key(s["code"]),
                                                           "signature": dedup.signature(s["code"])} for s in part], SIGNATURE_SCHEMA)
 
-    # Responses shaped like the default run's: ~2 samples per instruction, 1 in 5 passing.
+    # Responses shaped like the default run's, 2 samples per instruction. When the selection gather
+    # is measured every verdict is a pass (its input is the passing pool), else 1 in 5.
     n_resp = max(largest["selection candidates"], largest["selection gather"], 1)
     instructions, responses, verdicts = [], [], []
     for i in range(n_resp):

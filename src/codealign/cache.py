@@ -9,7 +9,8 @@ cache does not grow without bound — and removed.
 
 The key is the content (the request with everything that changes its outputs, or the program
 with its limits), never the shard index: a job loads the entries of *its* keys from every file
-in the folder, whichever sharding wrote them. Re-sharding a stage therefore regenerates nothing
+in the folder, whichever sharding wrote them (CodeOcean's generator–discriminator, whose
+requests are not known up front, loads every entry). Re-sharding a stage therefore regenerates nothing
 already done. Loading reads the key column of each compacted file and only the row groups that
 hold one of the job's keys. A cache file that cannot be read is skipped with a warning (its
 entries are recomputed: a cache can cost time, never correctness).

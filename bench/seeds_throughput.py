@@ -7,9 +7,10 @@ speed hits both alike. Printed: files/s of each, the ratio (target >= 0.8), auto
 function on a sample, then Pyright on the same sample two ways, alternating round by round:
 
 * the anchor's method: one Pyright process at a time over batches of 250 one-function files;
-* the stage's (``filter.typecheck_all``): ``seeds.filters.typecheck.batch_size`` functions per
-  Pyright process, as many processes at once as the job has CPUs (``--threads``) and batches, a
-  failing batch split and retried.
+* the stage's (``filter.typecheck_all``): at most ``seeds.filters.typecheck.batch_size`` functions
+  per Pyright process and at least one batch per CPU the job has (``--threads``), that many
+  processes at once, a failing batch split and retried, Node's young generation enlarged
+  (``typecheck.NODE_OPTIONS``).
 
 RATIO pyright = anchor seconds / stage seconds (target >= 2 on 2 cores), and whether the two gave
 the same verdict for every function. Last, MinHash dedup time for all extracted functions.
@@ -27,17 +28,20 @@ import time
 import warnings
 from pathlib import Path
 
-from codealign import dedup
+from codealign.algorithms import dedup
 from codealign.records import Document
-from codealign.seeds import corpus, extract
+from codealign.seeds import corpus, extract, typecheck
 from codealign.seeds import filter as F
-from codealign.seeds import typecheck
 
 RULE_FILTERS = {
-    "returns_value": True, "min_arguments": 1, "max_lines": 150,
-    "banned_words": ["todo", "fixme", "bug"], "banned_words_match": "substring",
+    "returns_value": True,
+    "min_arguments": 1,
+    "max_lines": 150,
+    "banned_words": ["todo", "fixme", "bug"],
+    "banned_words_match": "substring",
     "banned_imports": ["argparse", "os", "subprocess", "sys", "setuptools", "distutils", "matplotlib", "seaborn"],
-    "autoimport": {"enabled": False, "timeout_s": 10}, "typecheck": {"enabled": False},
+    "autoimport": {"enabled": False, "timeout_s": 10},
+    "typecheck": {"enabled": False},
 }
 UNREADABLE = (SyntaxError, ValueError, UnicodeDecodeError, RecursionError, MemoryError, LookupError)
 
@@ -48,11 +52,12 @@ def files(site_packages: bool) -> list[Path]:
 
 
 def pyright_anchor(codes: list[str]) -> dict[str, bool]:
-    """The anchor's method: one Pyright process over batches of 250, one batch after another."""
+    """The anchor's method: one Pyright process over batches of 250, one batch after another, with
+    Node's default settings."""
     clean = {}
     for i in range(0, len(codes), 250):
         batch = {str(j): code for j, code in enumerate(codes[i : i + 250], i)}
-        clean.update((k, not errors) for k, errors in typecheck.typecheck(batch).items())
+        clean.update((k, not errors) for k, errors in typecheck.typecheck(batch, node_options=()).items())
     return clean
 
 
@@ -129,8 +134,13 @@ def main() -> None:
                 t_base += parse_only(chunk)
                 t_ours += extract_and_filter(chunk, round_codes, round_kept)
         codes, kept = round_codes, round_kept
-        print(f"after round {r + 1}: ast.parse {t_base:.1f}s | extract+rule filters {t_ours:.1f}s ({len(codes)} functions, {len(kept)} pass)")
-    print(f"throughput: ast.parse {args.rounds * len(paths) / t_base:,.0f} files/s; extract+rule filters {args.rounds * len(paths) / t_ours:,.0f} files/s")
+        print(
+            f"after round {r + 1}: ast.parse {t_base:.1f}s | extract+rule filters {t_ours:.1f}s ({len(codes)} functions, {len(kept)} pass)"
+        )
+    print(
+        f"throughput: ast.parse {args.rounds * len(paths) / t_base:,.0f} files/s; "
+        f"extract+rule filters {args.rounds * len(paths) / t_ours:,.0f} files/s"
+    )
     print(f"RATIO extract+rule filters / ast.parse = {t_base / t_ours:.2f}  (target >= 0.80)")
 
     sample = random.Random(0).sample(kept, min(args.sample, len(kept)))
@@ -148,7 +158,7 @@ def main() -> None:
     batch_size = cfglib.validate({})["seeds"]["filters"]["typecheck"]["batch_size"]
     t_anchor = t_stage = 0.0
     for r in range(args.pyright_rounds):  # alternate, so drift in machine speed hits both alike
-        for side in (("anchor", "stage") if r % 2 == 0 else ("stage", "anchor")):
+        for side in ("anchor", "stage") if r % 2 == 0 else ("stage", "anchor"):
             start = time.perf_counter()
             if side == "anchor":
                 anchor = pyright_anchor(fixed)
@@ -159,10 +169,12 @@ def main() -> None:
     n = args.pyright_rounds * len(fixed)
     differ = sorted(k for k in anchor if anchor[k] != stage[k])
     print(f"pyright anchor (1 process, batches of 250): {n / t_anchor:,.1f} functions/s")
-    processes = min(args.threads, -(-len(fixed) // batch_size))
-    print(f"pyright stage ({processes} process(es) of up to {args.threads}, batches of {batch_size}): {n / t_stage:,.1f} functions/s")
-    print(f"RATIO pyright stage / anchor = {t_anchor / t_stage:.2f}  (target >= 2.00); verdicts that differ: {len(differ)} of "
-          f"{len(stage)} ({sum(stage.values())} clean)")
+    batches = max(-(-len(fixed) // batch_size), min(args.threads, len(fixed)))
+    print(f"pyright stage ({batches} batches of <= {batch_size}, {args.threads} at once): {n / t_stage:,.1f} functions/s")
+    print(
+        f"RATIO pyright stage / anchor = {t_anchor / t_stage:.2f}  (target >= 2.00); verdicts that differ: {len(differ)} of "
+        f"{len(stage)} ({sum(stage.values())} clean)"
+    )
     for k in differ[:5]:  # Pyright's inference of unannotated library code can depend on what else a run loads
         print(f"  differs: {fixed[int(k)].splitlines()[0][:100]!r} (anchor {'clean' if anchor[k] else 'error'})")
 

@@ -166,14 +166,18 @@ def typecheck_batch(batch: list[dict], tc_cfg: dict) -> dict[str, str | None]:
     return {r["seed_id"]: ("type_errors" if errors[r["seed_id"]] else None) for r in batch}
 
 
-def typecheck_all(rows: list[dict], tc_cfg: dict, threads: int, progress: Callable[[int, int], None] | None = None) -> dict[str, str | None]:
-    """seed id → drop reason (None: clean) for every row: batches of ``batch_size`` functions, up to
-    ``threads`` Pyright processes at once. Full batches beat more processes: most of a Pyright
-    run is analysing the stubs and modules its files import, which a batch shares (measured on 2
-    cores: one process over 2,000 functions is 1.2x faster than two over 1,000 each)."""
+def typecheck_all(
+    rows: list[dict], tc_cfg: dict, threads: int, progress: Callable[[int, int], None] | None = None
+) -> dict[str, str | None]:
+    """seed id → drop reason (None: clean) for every row: up to ``threads`` Pyright processes at
+    once, over batches of at most ``batch_size`` functions and at least one batch per CPU, of equal
+    size. A batch shares the cost of analysing the stubs and modules its files import, yet an idle
+    CPU costs more than that sharing saves (measured on 2 cores over 2,000 functions: two
+    processes of 1,000 took 63 s, one of 2,000 took 82 s, the anchor's batches of 250 144 s)."""
     if not rows:
         return {}
-    size = tc_cfg["batch_size"]
+    n_batches = max(-(-len(rows) // tc_cfg["batch_size"]), min(threads, len(rows)))
+    size = -(-len(rows) // n_batches)
     batches = [rows[start : start + size] for start in range(0, len(rows), size)]
     threads = max(1, min(threads, len(batches)))
     verdicts: dict[str, str | None] = {}
@@ -231,14 +235,7 @@ def _drain(results, progress):
         yield from batch
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("Apply the seed filters.")
-    p.add_argument("--seeds", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--stats", required=True)
-    args = p.parse_args(argv)
-    run(seeds=args.seeds, out=args.out, stats_path=args.stats, cfg=cli.section(args, "seeds.filters"), threads=args.threads, log_file=args.log)
-
+ENTRY = cli.Entry(run, inputs={"seeds": "seeds"}, outputs={"out": "filtered", "stats_path": "stats"}, config={"cfg": "seeds.filters"})
 
 if __name__ == "__main__":
-    main()
+    ENTRY.main()

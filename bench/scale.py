@@ -53,12 +53,21 @@ PAPER = {
     "selection gather": ("sft", 500_000, "candidates"),
 }
 SIZES = {  # the smallest size of each stage; the others are 4x and 16x
-    "corpus read": 1000, "extract": 300, "filter: rules + autoimport": 300, "filter: pyright": 120, "signatures": 1000,
-    "dedup gather": 4000, "decontaminate": 2000, "execution gather": 50_000, "selection candidates": 250, "selection gather": 4000,
+    "corpus read": 1000,
+    "extract": 300,
+    "filter: rules + autoimport": 300,
+    "filter: pyright": 120,
+    "signatures": 1000,
+    "dedup gather": 4000,
+    "decontaminate": 2000,
+    "execution gather": 50_000,
+    "selection candidates": 250,
+    "selection gather": 4000,
 }
 
 
 # ---------------------------------------------------------------- synthetic inputs (parent process)
+
 
 def stdlib_texts() -> list[str]:
     from codealign.seeds import corpus
@@ -99,15 +108,25 @@ def write_inputs(root: Path, largest: dict[str, int]) -> None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from codealign import dedup, io
+    from codealign import io
+    from codealign.algorithms import dedup
     from codealign.records import Execution, Instruction, Response, Seed, schema
     from codealign.seeds.dedup import SIGNATURE_SCHEMA
 
     rng = random.Random(0)
     texts = stdlib_texts()
     n_docs = max(largest["corpus read"], largest["extract"])
-    rows = [{"content": perturb(texts[i % len(texts)], i), "max_stars_repo_name": f"octo/r{i % 997}", "max_stars_repo_path": f"m{i}.py",
-             "max_stars_repo_licenses": ["MIT"], "max_stars_count": i, "hexsha": f"{i:040x}"} for i in range(n_docs)]
+    rows = [
+        {
+            "content": perturb(texts[i % len(texts)], i),
+            "max_stars_repo_name": f"octo/r{i % 997}",
+            "max_stars_repo_path": f"m{i}.py",
+            "max_stars_repo_licenses": ["MIT"],
+            "max_stars_count": i,
+            "hexsha": f"{i:040x}",
+        }
+        for i in range(n_docs)
+    ]
     pq.write_table(pa.Table.from_pylist(rows), root / "stack.parquet", row_group_size=2048)  # The Stack ships 2k-10k-row groups
 
     seeds = [s for s in stdlib_seeds() if s["returns_value"] and s["n_args"] >= 1]
@@ -120,8 +139,11 @@ def write_inputs(root: Path, largest: dict[str, int]) -> None:
     for k in range(8):
         part = many[n * k // 8 : n * (k + 1) // 8]
         io.write_rows(root / f"filtered-{k}.parquet", part, schema(Seed))
-        io.write_rows(root / f"signatures-{k}.parquet", [{"seed_id": s["seed_id"], "exact": dedup.exact_key(s["code"]),
-                                                          "signature": dedup.signature(s["code"])} for s in part], SIGNATURE_SCHEMA)
+        io.write_rows(
+            root / f"signatures-{k}.parquet",
+            [{"seed_id": s["seed_id"], "exact": dedup.exact_key(s["code"]), "signature": dedup.signature(s["code"])} for s in part],
+            SIGNATURE_SCHEMA,
+        )
 
     # Responses shaped like the default run's, 2 samples per instruction. When the selection gather
     # is measured every verdict is a pass (its input is the passing pool), else 1 in 5.
@@ -130,20 +152,44 @@ def write_inputs(root: Path, largest: dict[str, int]) -> None:
     for i in range(n_resp):
         seed = many[i % len(many)]
         if i % 2 == 0:
-            instructions.append(Instruction(f"i{i // 2}", seed["seed_id"], f"Write `{seed['name']}`: {seed['docstring'][:300]} (variant {i})",
-                                            ["c"], "function implementation", "medium", "concepts", [], "m").__dict__)
+            instructions.append(
+                Instruction(
+                    f"i{i // 2}",
+                    seed["seed_id"],
+                    f"Write `{seed['name']}`: {seed['docstring'][:300]} (variant {i})",
+                    ["c"],
+                    "function implementation",
+                    "medium",
+                    "concepts",
+                    [],
+                    "m",
+                ).__dict__
+            )
         impl = seed["code"].replace(seed["name"], f"{seed['name']}_s{i % 2}")
         tests = f"assert {seed['name']}_s{i % 2} is not None\n"
-        body = f"## Reasoning\nBecause {i}.\n\n## Implementation\n```python\n{impl}```\n\n## Explanation\nIt works ({i}).\n\n## Tests\n```python\n{tests}```\n"
+        body = (
+            f"## Reasoning\nBecause {i}.\n\n## Implementation\n```python\n{impl}```\n\n"
+            f"## Explanation\nIt works ({i}).\n\n## Tests\n```python\n{tests}```\n"
+        )
         responses.append(Response(f"r{i}", f"i{i // 2}", seed["seed_id"], i % 2, "x", body, impl, tests, 100, 400, "m").__dict__)
-        verdicts.append(Execution(f"r{i}", f"i{i // 2}", "pass" if i % 5 == 0 or largest["selection gather"] else "fail", "", 0, 0.05,
-                                  "Traceback (most recent call last):\n  ...\nAssertionError\n" * 8).__dict__)
+        verdicts.append(
+            Execution(
+                f"r{i}",
+                f"i{i // 2}",
+                "pass" if i % 5 == 0 or largest["selection gather"] else "fail",
+                "",
+                0,
+                0.05,
+                "Traceback (most recent call last):\n  ...\nAssertionError\n" * 8,
+            ).__dict__
+        )
     io.write_rows(root / "instructions.parquet", instructions, schema(Instruction))
     io.write_rows(root / "responses.parquet", responses, schema(Response))
     io.write_rows(root / "verdicts.parquet", verdicts, schema(Execution))
 
 
 # ---------------------------------------------------------------- one stage at one size (child process)
+
 
 def _tree_rss_mb(pid: int) -> float:
     """Resident memory of a process and all its descendants (pool workers, Pyright's node), MB."""
@@ -183,6 +229,7 @@ class PeakMemory:
         self._thread.join()
         self.peak = max(self.peak, _tree_rss_mb(os.getpid()))
 
+
 def _config():
     from codealign import config as cfglib
 
@@ -207,7 +254,6 @@ def _stage(stage, n, root, out, cfg, threads):
     import pyarrow as pa
 
     from codealign import io
-    from codealign.records import Execution, Response
     from codealign.stats import Stats
 
     start = time.perf_counter()
@@ -257,8 +303,14 @@ def _stage(stage, n, root, out, cfg, threads):
             stats_files.append(str(out / f"filtered-{k}.stats.json"))
         assert total >= n
         start = time.perf_counter()
-        count = dedup.run_gather(shards=shards, signatures=sigs, shard_stats=stats_files, out=str(out / "d.parquet"),
-                                 stats_path=str(out / "d.json"), cfg=cfg["seeds"]["dedup"]).n_out
+        count = dedup.run_gather(
+            shards=shards,
+            signatures=sigs,
+            shard_stats=stats_files,
+            out=str(out / "d.parquet"),
+            stats_path=str(out / "d.json"),
+            cfg=cfg["seeds"]["dedup"],
+        ).n_out
     elif stage == "decontaminate":
         from codealign.seeds import decontaminate
 
@@ -267,8 +319,14 @@ def _stage(stage, n, root, out, cfg, threads):
         bench = {k: v for k, v in cfg["benchmarks"].items() if v and v.startswith("package:")}
         dc = {**cfg["seeds"]["decontamination"], "benchmarks": sorted(bench)}
         start = time.perf_counter()
-        count = decontaminate.run(seeds=str(seeds), out=str(out / "c.parquet"), hits_path=str(out / "h.jsonl"), stats_path=str(out / "c.json"),
-                                  cfg=dc, benchmark_paths=bench).n_out
+        count = decontaminate.run(
+            seeds=str(seeds),
+            out=str(out / "c.parquet"),
+            hits_path=str(out / "h.jsonl"),
+            stats_path=str(out / "c.json"),
+            cfg=dc,
+            benchmark_paths=bench,
+        ).n_out
     elif stage == "execution gather":
         from codealign.selfalign import execute
 
@@ -289,12 +347,18 @@ def _stage(stage, n, root, out, cfg, threads):
     elif stage == "selection candidates":
         from codealign.selfalign import select
 
-        for name, kind in (("responses", Response), ("verdicts", Execution)):
+        for name in ("responses", "verdicts"):
             io.write_table(out / f"{name}.parquet", io.read_table(root / f"{name}.parquet").slice(0, n))
         start = time.perf_counter()
-        count = select.run_candidates(instructions_path=str(root / "instructions.parquet"), responses_path=str(out / "responses.parquet"),
-                                      executions_path=str(out / "verdicts.parquet"), out=str(out / "c.parquet"), stats_path=str(out / "c.json"),
-                                      cfg=cfg["selection"], base_seed=1).n_out
+        count = select.run_candidates(
+            instructions_path=str(root / "instructions.parquet"),
+            responses_path=str(out / "responses.parquet"),
+            executions_path=str(out / "verdicts.parquet"),
+            out=str(out / "c.parquet"),
+            stats_path=str(out / "c.json"),
+            cfg=cfg["selection"],
+            random_seed=1,
+        ).n_out
     elif stage == "selection gather":
         from codealign.selfalign import select
 
@@ -312,11 +376,19 @@ def _stage(stage, n, root, out, cfg, threads):
             paths.append(str(path))
             stats_files.append(str(out / f"c-{j}.stats.json"))
         start = time.perf_counter()
-        count = select.run_gather(instructions_path=str(root / "instructions.parquet"), candidates=paths, candidate_stats=stats_files,
-                                  out=str(out / "sft.parquet"), jsonl=str(out / "sft.jsonl"), card=str(out / "README.md"),
-                                  stats_path=str(out / "sft.json"), cfg=cfg["selection"],
-                                  decontamination={**cfg["seeds"]["decontamination"], "benchmarks": ["humaneval"]},
-                                  benchmark_paths={"humaneval": cfg["benchmarks"]["humaneval"]}, provenance={}).n_out
+        count = select.run_gather(
+            instructions_path=str(root / "instructions.parquet"),
+            candidates=paths,
+            candidate_stats=stats_files,
+            out=str(out / "sft.parquet"),
+            jsonl=str(out / "sft.jsonl"),
+            card=str(out / "README.md"),
+            stats_path=str(out / "sft.json"),
+            cfg=cfg["selection"],
+            decontamination={**cfg["seeds"]["decontamination"], "benchmarks": ["humaneval"]},
+            benchmark_paths={"humaneval": cfg["benchmarks"]["humaneval"]},
+            provenance={},
+        ).n_out
     else:
         raise SystemExit(f"unknown stage {stage!r}")
     return count, time.perf_counter() - start
@@ -327,12 +399,19 @@ def prepare_candidates(root: Path, n: int) -> None:
     from codealign.selfalign import select
 
     cfg = _config()
-    select.run_candidates(instructions_path=str(root / "instructions.parquet"), responses_path=str(root / "responses.parquet"),
-                          executions_path=str(root / "verdicts.parquet"), out=str(root / "candidates.parquet"),
-                          stats_path=str(root / "candidates.stats.json"), cfg=cfg["selection"], base_seed=1)
+    select.run_candidates(
+        instructions_path=str(root / "instructions.parquet"),
+        responses_path=str(root / "responses.parquet"),
+        executions_path=str(root / "verdicts.parquet"),
+        out=str(root / "candidates.parquet"),
+        stats_path=str(root / "candidates.stats.json"),
+        cfg=cfg["selection"],
+        random_seed=1,
+    )
 
 
 # ---------------------------------------------------------------- orchestration
+
 
 def declared() -> dict[str, tuple[int, int]]:
     """rule -> (mem_mb, runtime minutes) on the first attempt, read from rules/*.smk."""
@@ -375,7 +454,10 @@ def main() -> None:
             prepare_candidates(root, largest["selection gather"])
         print(f"inputs ready in {time.perf_counter() - began:.0f}s (threads {args.threads}, Python {sys.version.split()[0]})\n")
         limits = declared()
-        header = f"{'stage':<28}{'size':>22}{'seconds':>24}{'peak MB':>22}{'exp t':>7}{'exp m':>7}  {'paper size':>11}{'proj. min':>10}{'proj. MB':>9}  {'declared':>14}  fits"
+        header = (
+            f"{'stage':<28}{'size':>22}{'seconds':>24}{'peak MB':>22}{'exp t':>7}{'exp m':>7}  "
+            f"{'paper size':>11}{'proj. min':>10}{'proj. MB':>9}  {'declared':>14}  fits"
+        )
         print(header)
         print("-" * len(header))
         all_fit = True
@@ -383,8 +465,12 @@ def main() -> None:
         for stage in args.stages:
             runs = []
             for n in sizes[stage]:
-                proc = subprocess.run([sys.executable, __file__, "--threads", str(args.threads), "--child", stage, str(n), str(root)],
-                                      capture_output=True, text=True, env={**os.environ, "PYTHONPATH": str(REPO / "src")})
+                proc = subprocess.run(
+                    [sys.executable, __file__, "--threads", str(args.threads), "--child", stage, str(n), str(root)],
+                    capture_output=True,
+                    text=True,
+                    env={**os.environ, "PYTHONPATH": str(REPO / "src")},
+                )
                 if proc.returncode:
                     raise SystemExit(f"{stage} at {n}: {proc.stderr[-3000:]}")
                 runs.append(json.loads(proc.stdout.strip().splitlines()[-1]))
@@ -400,7 +486,7 @@ def main() -> None:
             # marginal growth between the two largest sizes carried on linearly (what an index
             # holding every item does, whatever constant dominates at small sizes).
             marginal = max(0.0, (r2["peak_mb"] - r1["peak_mb"]) / (n2 - n1))
-            proj_mb = max(r2["idle_mb"] + above[2] * factor ** k_m, r2["peak_mb"] + marginal * (paper_n - n2))
+            proj_mb = max(r2["idle_mb"] + above[2] * factor**k_m, r2["peak_mb"] + marginal * (paper_n - n2))
             mem, rt = limits[rule]
             fits = proj_mb <= mem and proj_s / 60 <= rt and k_t <= 1.15 and k_m <= 1.15
             all_fit &= fits
@@ -409,18 +495,24 @@ def main() -> None:
             secs = "/".join(f"{r['seconds']:.1f}" for r in runs)
             mbs = "/".join(f"{r['peak_mb']:.0f}" for r in runs)
             limit = f"{mem}/{rt}"
-            print(f"{stage:<28}{ns:>22}{secs:>24}{mbs:>22}{k_t:>7.2f}{k_m:>7.2f}  {paper_n:>11,.0f}{proj_s / 60:>10.1f}{proj_mb:>9,.0f}"
-                  f"  {limit:>14}  {'yes' if fits else 'NO'}")
+            print(
+                f"{stage:<28}{ns:>22}{secs:>24}{mbs:>22}{k_t:>7.2f}{k_m:>7.2f}  {paper_n:>11,.0f}{proj_s / 60:>10.1f}{proj_mb:>9,.0f}"
+                f"  {limit:>14}  {'yes' if fits else 'NO'}"
+            )
         print()
         for rule, parts in by_rule.items():  # a rule whose job runs several measured steps: their sum must fit
             if len(parts) > 1:
                 minutes, mb = sum(p[0] for p in parts) / 60, max(p[1] for p in parts)
                 ok = mb <= limits[rule][0] and minutes <= limits[rule][1]
                 all_fit &= ok
-                print(f"{rule}: the job's steps together: {minutes:.1f} min, {mb:,.0f} MB peak; declared {limits[rule][0]} MB / "
-                      f"{limits[rule][1]} min: {'fits' if ok else 'DOES NOT FIT'}")
-        print("\nunits: corpus read/extract in files, filter/signatures/dedup/decontaminate in functions, gathers in rows; "
-              "declared = mem_mb/runtime min on the first attempt")
+                print(
+                    f"{rule}: the job's steps together: {minutes:.1f} min, {mb:,.0f} MB peak; declared {limits[rule][0]} MB / "
+                    f"{limits[rule][1]} min: {'fits' if ok else 'DOES NOT FIT'}"
+                )
+        print(
+            "\nunits: corpus read/extract in files, filter/signatures/dedup/decontaminate in functions, gathers in rows; "
+            "declared = mem_mb/runtime min on the first attempt"
+        )
         print(f"ALL PROJECTED JOBS FIT: {'yes' if all_fit else 'NO'}  ({time.perf_counter() - began:.0f}s in all)")
 
 

@@ -10,6 +10,7 @@ sys.path.insert(0, _SRC)
 os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SRC, os.getenv("PYTHONPATH")) if p))
 
 from codealign import config as cfglib
+from codealign import datacard
 from codealign import preflight
 from codealign.generation.models import packaged
 from codealign.workflow import code_version, grow, owner
@@ -129,10 +130,10 @@ def final(stage, path):
 def final_targets():
     codeocean = [name for name, cfg in EXPERIMENTS.items() if cfg["codeocean"]["build"]]
     return (
-        final("seeds_funnel", "results/{experiment}/seeds/funnel.json")
-        + final("sft", "results/{experiment}/sft/dataset.parquet")
+        final("seeds_funnel", rules.seeds_funnel.output.funnel)
+        + final("sft", rules.sft.output.dataset)
         + sorted({f"results/{owner(EXPERIMENTS, name, 'codeocean_sft')}/codeocean/sft/dataset.parquet" for name in codeocean})
-        + final("eval_report", "results/{experiment}/eval/scores.json")
+        + final("eval_report", rules.eval_report.output.json)
         + figure_targets()
     )
 
@@ -150,9 +151,9 @@ def train_inputs(wildcards):
     cfg = EXPERIMENTS[wildcards.experiment]
     inputs = {}
     if cfg["train"]["mix"]["selfalign"] > 0:
-        inputs["selfalign"] = upstream("sft", "results/{experiment}/sft/dataset.parquet")(wildcards)
+        inputs["selfalign"] = upstream("sft", rules.sft.output.dataset)(wildcards)
     if cfg["train"]["mix"]["codeocean"] > 0:
-        inputs["codeocean"] = upstream("codeocean_sft", "results/{experiment}/codeocean/sft/dataset.parquet")(wildcards)
+        inputs["codeocean"] = upstream("codeocean_sft", rules.codeocean_sft.output.dataset)(wildcards)
     name = cfg["train"]["model"]
     folder = model_folder(wildcards.experiment, name)
     if packaged(cfg["models"][name]) or os.path.exists(folder):
@@ -172,7 +173,7 @@ def eval_model_input(wildcards):
 
 
 def eval_samples(wildcards):
-    return upstream(eval_stage(wildcards.model), "results/{experiment}/eval/{benchmark}/{model}/samples.jsonl")(wildcards)
+    return upstream(eval_stage(wildcards.model), rules.eval_generate.output.samples)(wildcards)
 
 
 def eval_report_inputs(wildcards):
@@ -184,13 +185,13 @@ def eval_report_inputs(wildcards):
             path = f"results/{{experiment}}/eval/{benchmark}/{model}/scores.json"
             inputs[f"{benchmark}__{model}"] = upstream(stage, path)(wildcards)
     if "tuned" in cfg["eval"]["models"]:
-        inputs["training_log"] = upstream("train", "results/{experiment}/train/log.json")(wildcards)
+        inputs["training_log"] = upstream("train", rules.train.output.log)(wildcards)
     return inputs
 
 
 def decontamination_files(wildcards):
     """Input function: the benchmark and extra files decontamination searches (package files aside)."""
-    from codealign.seeds.decontaminate import benchmark_names
+    from codealign.algorithms.decontamination import benchmark_names
 
     cfg = EXPERIMENTS[wildcards.experiment]
     names = benchmark_names(cfg["seeds"]["decontamination"], cfg["benchmarks"])
@@ -224,23 +225,19 @@ def benchmark_path(wildcards):
 
 def sft_provenance(wildcards):
     """Param function: the config sections that shaped an experiment's SFT set (for its dataset card)."""
-    cfg = EXPERIMENTS[wildcards.experiment]
-    keys = ("random_seed", "models", "generation", "seeds", "instruct", "responses", "execution", "selection")
-    return {"experiment": wildcards.experiment, **{k: cfg[k] for k in keys}}
+    return datacard.selfalign_provenance(EXPERIMENTS[wildcards.experiment], wildcards.experiment)
 
 
 def instruction_inputs(wildcards):
     """C→I reads the gathered concepts; S→I (instruct.mode: seed) reads the judged seeds."""
     if EXPERIMENTS[wildcards.experiment]["instruct"]["mode"] == "concepts":
-        return upstream("instruct_concepts_gather", "results/{experiment}/instruct/concepts.parquet")(wildcards)
-    return upstream("seeds_judge_gather", "results/{experiment}/seeds/judged.parquet")(wildcards)
+        return upstream("instruct_concepts_gather", rules.instruct_concepts_gather.output.concepts)(wildcards)
+    return upstream("seeds_judge_gather", rules.seeds_judge_gather.output.judged)(wildcards)
 
 
 def codeocean_provenance(wildcards):
     """Param function: the config sections that shaped an experiment's CodeOcean set (for its dataset card)."""
-    cfg = EXPERIMENTS[wildcards.experiment]
-    keys = ("random_seed", "models", "generation", "codeocean", "execution")
-    return {"experiment": wildcards.experiment, **{k: cfg[k] for k in keys}}
+    return datacard.codeocean_provenance(EXPERIMENTS[wildcards.experiment], wildcards.experiment)
 
 
 def benchmark_dirs(wildcards):
@@ -266,11 +263,11 @@ def provenance_inputs(wildcards):
     """The data an experiment's results rest on and the results themselves: hashed into its provenance."""
     cfg = EXPERIMENTS[wildcards.experiment]
     inputs = {f"benchmark_{name}": path for name, path in cfg["benchmarks"].items() if path and not path.startswith("package:")}
-    inputs["sft"] = upstream("sft", "results/{experiment}/sft/dataset.parquet")(wildcards)
-    inputs["scores"] = upstream("eval_report", "results/{experiment}/eval/scores.json")(wildcards)
-    inputs["execution_stats"] = upstream("execution_gather", "results/{experiment}/execution.stats.json")(wildcards)
+    inputs["sft"] = upstream("sft", rules.sft.output.dataset)(wildcards)
+    inputs["scores"] = upstream("eval_report", rules.eval_report.output.json)(wildcards)
+    inputs["execution_stats"] = upstream("execution_gather", rules.execution_gather.output.stats)(wildcards)
     if cfg["codeocean"]["build"] or cfg["train"]["mix"]["codeocean"] > 0:
-        inputs["codeocean_sft"] = upstream("codeocean_sft", "results/{experiment}/codeocean/sft/dataset.parquet")(wildcards)
+        inputs["codeocean_sft"] = upstream("codeocean_sft", rules.codeocean_sft.output.dataset)(wildcards)
     return inputs
 
 
@@ -282,11 +279,16 @@ def provenance_models(wildcards):
 
 def figure_targets():
     """Every figure and provenance record of every experiment (shared outputs once)."""
-    targets = final("figures_selfalign", "results/{experiment}/figures/funnel.png")
-    targets += sorted({f"results/{owner(EXPERIMENTS, name, 'codeocean_gather')}/figures/codeocean.png"
-                       for name, cfg in EXPERIMENTS.items() if cfg["codeocean"]["build"]})
+    targets = final("figures_selfalign", rules.figures_selfalign.output.funnel)
+    targets += sorted(
+        {
+            f"results/{owner(EXPERIMENTS, name, 'codeocean_gather')}/figures/codeocean.png"
+            for name, cfg in EXPERIMENTS.items()
+            if cfg["codeocean"]["build"]
+        }
+    )
     targets += [f"results/{name}/provenance.json" for name in EXPERIMENTS]
     targets += [f"results/{name}/config.json" for name in EXPERIMENTS]
     if len(EXPERIMENTS) > 1:
-        targets.append("results/figures/ablations.png")
+        targets.append(rules.figures_ablations.output[0])
     return targets

@@ -6,28 +6,41 @@ rule eval_tasks:
     input:
         benchmark_path,
     output:
-        "results/{experiment}/eval/{benchmark}/tasks.jsonl.gz",
-    params:
-        cfg=section("eval"),
-        code=code_version("codealign.evaluate.stage"),
+        tasks="results/{experiment}/eval/{benchmark}/tasks.jsonl.gz",
+    log:
+        "results/{experiment}/logs/eval_tasks/{benchmark}.log",
+    benchmark:
+        "results/{experiment}/benchmarks/eval_tasks/{benchmark}.tsv"
+    conda:
+        "../envs/codealign.yaml"
     resources:
         mem_mb=grow(2000),
         runtime=grow(30),
-    conda:
-        "../envs/codealign.yaml"
-    log:
-        "results/{experiment}/logs/eval_tasks/{benchmark}.log",
+    params:
+        cfg=section("eval"),
+        code=code_version("codealign.evaluate.stage"),
     script:
         "../scripts/eval_tasks.py"
 
 
 rule eval_generate:
     input:
-        tasks=upstream("eval_tasks", "results/{experiment}/eval/{benchmark}/tasks.jsonl.gz"),
+        tasks=upstream("eval_tasks", rules.eval_tasks.output.tasks),
         model=eval_model_input,
     output:
         samples="results/{experiment}/eval/{benchmark}/{model}/samples.jsonl",
         stats="results/{experiment}/eval/{benchmark}/{model}/generation.stats.json",
+    log:
+        "results/{experiment}/logs/eval_generate/{benchmark}/{model}.log",
+    benchmark:
+        "results/{experiment}/benchmarks/eval_generate/{benchmark}/{model}.tsv"
+    conda:
+        "../envs/generate.yaml"
+    threads: JOB_THREADS
+    resources:
+        mem_mb=grow(32000),
+        runtime=grow(240),
+        gpu=1,
     params:
         cfg=section("eval"),
         generation=section("generation"),
@@ -36,43 +49,32 @@ rule eval_generate:
         random_seed=section("random_seed"),
         cache="results/{experiment}/eval/{benchmark}/{model}/cache/requests.jsonl",
         code=code_version("codealign.evaluate.stage"),
-    threads: JOB_THREADS
-    resources:
-        mem_mb=grow(32000),
-        runtime=grow(240),
-        gpu=1,
-    conda:
-        "../envs/generate.yaml"
-    log:
-        "results/{experiment}/logs/eval_generate/{benchmark}/{model}.log",
-    benchmark:
-        "results/{experiment}/benchmarks/eval_generate/{benchmark}/{model}.tsv"
     script:
         "../scripts/eval_generate.py"
 
 
 rule eval_score:
     input:
-        tasks=upstream("eval_tasks", "results/{experiment}/eval/{benchmark}/tasks.jsonl.gz"),
+        tasks=upstream("eval_tasks", rules.eval_tasks.output.tasks),
         samples=eval_samples,
     output:
         "results/{experiment}/eval/{benchmark}/{model}/scores.json",
+    log:
+        "results/{experiment}/logs/eval_score/{benchmark}/{model}.log",
+    benchmark:
+        "results/{experiment}/benchmarks/eval_score/{benchmark}/{model}.tsv"
+    conda:
+        "../envs/codealign.yaml"
+    threads: SANDBOX_THREADS
+    resources:
+        runtime=grow(240),
+        mem_mb=sandbox_mem_mb,
     params:
         execution=section("execution"),
         evalplus=section("eval.evalplus"),
         harness=harness_settings,
         cache_dir="results/cache/evalplus",
         code=code_version("codealign.evaluate.stage"),
-    threads: SANDBOX_THREADS
-    resources:
-        runtime=grow(240),
-        mem_mb=sandbox_mem_mb,
-    conda:
-        "../envs/codealign.yaml"
-    log:
-        "results/{experiment}/logs/eval_score/{benchmark}/{model}.log",
-    benchmark:
-        "results/{experiment}/benchmarks/eval_score/{benchmark}/{model}.tsv"
     script:
         "../scripts/eval_score.py"
 
@@ -84,14 +86,14 @@ rule eval_report:
         json="results/{experiment}/eval/scores.json",
         csv="results/{experiment}/eval/scores.csv",
         chart="results/{experiment}/eval/scores.png",
-    params:
-        code=code_version("codealign.evaluate.stage"),
+    log:
+        "results/{experiment}/logs/eval_report.log",
+    conda:
+        "../envs/codealign.yaml"
     resources:
         mem_mb=grow(2000),
         runtime=grow(10),
-    conda:
-        "../envs/codealign.yaml"
-    log:
-        "results/{experiment}/logs/eval_report.log",
+    params:
+        code=code_version("codealign.evaluate.stage"),
     script:
         "../scripts/eval_report.py"

@@ -3,18 +3,18 @@
 
 rule model_prepare:
     output:
-        directory("results/models/{packaged}"),
-    params:
-        source=model_source,
-        code=code_version("codealign.generation.models"),
-    resources:
-        mem_mb=grow(8000),
-        runtime=grow(60),
-    conda:
-        "../envs/generate.yaml"
+        folder=directory("results/models/{packaged}"),
     log:
         "results/logs/model_prepare/{packaged}.log",
     benchmark:
         "results/benchmarks/model_prepare/{packaged}.tsv"
+    conda:
+        "../envs/generate.yaml"
+    resources:
+        mem_mb=grow(8000),
+        runtime=grow(60),
+    params:
+        source=model_source,
+        code=code_version("codealign.generation.models"),
     script:
         "../scripts/model_prepare.py"

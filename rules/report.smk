@@ -5,49 +5,76 @@
 
 rule figures_selfalign:
     input:
-        funnel=upstream("seeds_funnel", "results/{experiment}/seeds/funnel.json"),
-        judged=upstream("seeds_judge_gather", "results/{experiment}/seeds/judged.stats.json"),
-        instructions=upstream("instruct_instructions_gather", "results/{experiment}/instruct/instructions.parquet"),
-        instructions_stats=upstream("instruct_instructions_gather", "results/{experiment}/instruct/instructions.stats.json"),
-        responses=upstream("responses_gather", "results/{experiment}/responses.stats.json"),
-        verdicts=upstream("execution_gather", "results/{experiment}/execution.parquet"),
-        execution=upstream("execution_gather", "results/{experiment}/execution.stats.json"),
-        sft=upstream("sft", "results/{experiment}/sft/stats.json"),
-        scores=upstream("eval_report", "results/{experiment}/eval/scores.json"),
+        funnel=upstream("seeds_funnel", rules.seeds_funnel.output.funnel),
+        judged=upstream("seeds_judge_gather", rules.seeds_judge_gather.output.stats),
+        instructions=upstream("instruct_instructions_gather", rules.instruct_instructions_gather.output.instructions),
+        instructions_stats=upstream("instruct_instructions_gather", rules.instruct_instructions_gather.output.stats),
+        responses=upstream("responses_gather", rules.responses_gather.output.stats),
+        verdicts=upstream("execution_gather", rules.execution_gather.output.verdicts),
+        execution=upstream("execution_gather", rules.execution_gather.output.stats),
+        sft=upstream("sft", rules.sft.output.stats),
+        scores=upstream("eval_report", rules.eval_report.output.json),
     output:
-        funnel=report("results/{experiment}/figures/funnel.png", caption="../report/funnel.rst", category="{experiment}", labels={"figure": "data funnel"}),
-        verdicts=report("results/{experiment}/figures/verdicts.png", caption="../report/verdicts.rst", category="{experiment}", labels={"figure": "verdicts"}),
-        pass_rate=report("results/{experiment}/figures/pass_rate.png", caption="../report/pass_rate.rst", category="{experiment}", labels={"figure": "pass rate"}),
-        scores=report("results/{experiment}/figures/scores.png", caption="../report/scores.rst", category="{experiment}", labels={"figure": "scores"}),
-        throughput=report("results/{experiment}/figures/throughput.png", caption="../report/throughput.rst", category="{experiment}", labels={"figure": "throughput"}),
-    params:
-        benchmarks=benchmark_dirs,
-        code=code_version("codealign.report"),
+        funnel=report(
+            "results/{experiment}/figures/funnel.png",
+            caption="../report/funnel.rst",
+            category="{experiment}",
+            labels={"figure": "data funnel"},
+        ),
+        verdicts=report(
+            "results/{experiment}/figures/verdicts.png",
+            caption="../report/verdicts.rst",
+            category="{experiment}",
+            labels={"figure": "verdicts"},
+        ),
+        pass_rate=report(
+            "results/{experiment}/figures/pass_rate.png",
+            caption="../report/pass_rate.rst",
+            category="{experiment}",
+            labels={"figure": "pass rate"},
+        ),
+        scores=report(
+            "results/{experiment}/figures/scores.png", caption="../report/scores.rst", category="{experiment}", labels={"figure": "scores"}
+        ),
+        throughput=report(
+            "results/{experiment}/figures/throughput.png",
+            caption="../report/throughput.rst",
+            category="{experiment}",
+            labels={"figure": "throughput"},
+        ),
+    log:
+        "results/{experiment}/logs/figures_selfalign.log",
+    conda:
+        "../envs/codealign.yaml"
     resources:
         mem_mb=grow(4000),
         runtime=grow(30),
-    conda:
-        "../envs/codealign.yaml"
-    log:
-        "results/{experiment}/logs/figures_selfalign.log",
+    params:
+        benchmarks=benchmark_dirs,
+        code=code_version("codealign.report.figures"),
     script:
         "../scripts/figures_selfalign.py"
 
 
 rule figures_codeocean:
     input:
-        stats=upstream("codeocean_gather", "results/{experiment}/codeocean/items.stats.json"),
+        stats=upstream("codeocean_gather", rules.codeocean_gather.output.stats),
     output:
-        report("results/{experiment}/figures/codeocean.png", caption="../report/codeocean.rst", category="{experiment}", labels={"figure": "codeocean"}),
-    params:
-        code=code_version("codealign.report"),
+        report(
+            "results/{experiment}/figures/codeocean.png",
+            caption="../report/codeocean.rst",
+            category="{experiment}",
+            labels={"figure": "codeocean"},
+        ),
+    log:
+        "results/{experiment}/logs/figures_codeocean.log",
+    conda:
+        "../envs/codealign.yaml"
     resources:
         mem_mb=grow(4000),
         runtime=grow(30),
-    conda:
-        "../envs/codealign.yaml"
-    log:
-        "results/{experiment}/logs/figures_codeocean.log",
+    params:
+        code=code_version("codealign.report.figures"),
     script:
         "../scripts/figures_codeocean.py"
 
@@ -57,15 +84,15 @@ rule figures_ablations:
         unpack(ablation_inputs),
     output:
         report("results/figures/ablations.png", caption="../report/ablations.rst", category="experiments", labels={"figure": "ablations"}),
-    params:
-        code=code_version("codealign.report"),
+    log:
+        "results/logs/figures_ablations.log",
+    conda:
+        "../envs/codealign.yaml"
     resources:
         mem_mb=grow(4000),
         runtime=grow(30),
-    conda:
-        "../envs/codealign.yaml"
-    log:
-        "results/logs/figures_ablations.log",
+    params:
+        code=code_version("codealign.report.figures"),
     script:
         "../scripts/figures_ablations.py"
 
@@ -73,16 +100,16 @@ rule figures_ablations:
 rule effective_config:
     output:
         "results/{experiment}/config.json",
-    params:
-        config=experiment_config,
-        configfiles=[os.path.relpath(f) for f in workflow.overwrite_configfiles],
+    log:
+        "results/{experiment}/logs/effective_config.log",
+    conda:
+        "../envs/codealign.yaml"
     resources:
         mem_mb=grow(1000),
         runtime=grow(10),
-    conda:
-        "../envs/codealign.yaml"
-    log:
-        "results/{experiment}/logs/effective_config.log",
+    params:
+        config=experiment_config,
+        configfiles=[os.path.relpath(f) for f in workflow.overwrite_configfiles],
     script:
         "../scripts/effective_config.py"
 
@@ -91,23 +118,28 @@ rule provenance:
     input:
         unpack(provenance_inputs),
     output:
-        report("results/{experiment}/provenance.json", caption="../report/provenance.rst", category="{experiment}", labels={"figure": "provenance"}),
-    params:
-        config=experiment_config,
-        models=provenance_models,
-        code=code_version("codealign.report"),
+        report(
+            "results/{experiment}/provenance.json",
+            caption="../report/provenance.rst",
+            category="{experiment}",
+            labels={"figure": "provenance"},
+        ),
+    log:
+        "results/{experiment}/logs/provenance.log",
+    conda:
+        "../envs/codealign.yaml"
     resources:
         mem_mb=grow(4000),
         runtime=grow(60),
-    conda:
-        "../envs/codealign.yaml"
-    log:
-        "results/{experiment}/logs/provenance.log",
+    params:
+        config=experiment_config,
+        models=provenance_models,
+        code=code_version("codealign.report.provenance"),
     script:
         "../scripts/provenance.py"
 
 
 rule figures:
+    default_target: False
     input:
         figure_targets(),
-    default_target: False

@@ -8,22 +8,22 @@ rule train:
         checkpoint=directory("results/{experiment}/train/checkpoint"),
         log="results/{experiment}/train/log.json",
         curve="results/{experiment}/train/loss.png",
-    params:
-        cfg=section("train"),
-        models=section("models"),
-        random_seed=section("random_seed"),
-        work="results/{experiment}/train/work",
-        code=code_version("codealign.train"),
+    log:
+        "results/{experiment}/logs/train.log",
+    benchmark:
+        "results/{experiment}/benchmarks/train.tsv"
+    conda:
+        "../envs/train.yaml"
     threads: JOB_THREADS
     resources:
         mem_mb=grow(64000),
         runtime=grow(720),
         gpu=1,
-    conda:
-        "../envs/train.yaml"
-    log:
-        "results/{experiment}/logs/train.log",
-    benchmark:
-        "results/{experiment}/benchmarks/train.tsv"
+    params:
+        cfg=section("train"),
+        models=section("models"),
+        random_seed=section("random_seed"),
+        work="results/{experiment}/train/work",
+        code=code_version("codealign.train.stage"),
     script:
         "../scripts/train.py"

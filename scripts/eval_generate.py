@@ -10,7 +10,7 @@ stage.generate(
     generation=snakemake.params.generation,
     models=snakemake.params.models,
     template=snakemake.params.template,
-    base_seed=snakemake.params.random_seed,
+    random_seed=snakemake.params.random_seed,
     out=snakemake.output.samples,
     stats_path=snakemake.output.stats,
     cache_path=snakemake.params.cache,

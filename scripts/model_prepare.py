@@ -1,5 +1,5 @@
-"""Rule model_prepare → codealign.generation.models."""
+"""Rule model_prepare → codealign.generation.models.run."""
 
 from codealign.generation import models
 
-models.run(source=snakemake.params.source, out_dir=snakemake.output[0], log_file=snakemake.log[0])
+models.ENTRY.from_snakemake(snakemake)

@@ -1,10 +1,10 @@
-"""Rule provenance → codealign.report.write_provenance."""
+"""Rule provenance → codealign.report.provenance.write_provenance."""
 
 import os
 
-from codealign import report
+from codealign.report import provenance
 
-report.write_provenance(
+provenance.write_provenance(
     snakemake.output[0],
     log_file=snakemake.log[0],
     experiment=snakemake.wildcards.experiment,

@@ -1,10 +1,5 @@
-"""Rule responses_gather → codealign.shards."""
+"""Rule responses_gather → codealign.selfalign.respond.run_gather."""
 
-from codealign import logs
-from codealign.shards import gather
-from codealign.records import Response, schema
+from codealign.selfalign import respond
 
-logs.setup(snakemake.log[0])
-stats = gather(stage="responses", shards=list(snakemake.input.shards), shard_stats=list(snakemake.input.stats),
-               out=snakemake.output.responses, schema=schema(Response))
-stats.save(snakemake.output.stats)
+respond.GATHER.from_snakemake(snakemake)

@@ -2,4 +2,4 @@
 
 from codealign.seeds import corpus
 
-corpus.run(out=snakemake.output.manifest, cfg=snakemake.params.cfg, log_file=snakemake.log[0])
+corpus.ENTRY.from_snakemake(snakemake)

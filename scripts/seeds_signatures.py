@@ -2,4 +2,4 @@
 
 from codealign.seeds import dedup
 
-dedup.run_signatures(seeds=snakemake.input.seeds, out=snakemake.output.signatures, cfg=snakemake.params.cfg, log_file=snakemake.log[0])
+dedup.SIGNATURES.from_snakemake(snakemake)

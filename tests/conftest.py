@@ -90,7 +90,9 @@ def tiny_spec(path: Path, **settings):
     from codealign.generation.backend import BackendSpec
     from codealign.generation.models import fingerprint
 
-    return BackendSpec("transformers", str(path), fingerprint(str(path)), True, {"dtype": "float32", "batch_size": 4, **settings}, threads=2)
+    return BackendSpec(
+        "transformers", str(path), fingerprint(str(path)), True, {"dtype": "float32", "batch_size": 4, **settings}, threads=2
+    )
 
 
 MODEL_CACHE = REPO / ".cache" / "test-models"

@@ -47,7 +47,7 @@ class LocalSlurm:
         if CONF.exists() and MARKER not in CONF.read_text():
             raise Unavailable(f"{CONF} exists and belongs to a real cluster; not touching it")
 
-    def start(self) -> "LocalSlurm":
+    def start(self) -> LocalSlurm:
         self.check()
         r = self.root
         for d in ("state", "spool", "log", "munge"):
@@ -94,8 +94,19 @@ PartitionName=gpu Nodes=ALL MaxTime=INFINITE State=UP
 """)
         GRES.write_text(f"{MARKER}\nNodeName={self.host} Name=gpu File=/dev/null\n")
         env = {k: v for k, v in os.environ.items() if k != "SLURM_CONF"}
-        subprocess.run(["munged", f"--key-file={key}", f"--socket={sock}", f"--pid-file={r}/munge/munged.pid",
-                        f"--log-file={r}/munge/munged.log", f"--seed-file={r}/munge/seed", "--force"], check=True, env=env)
+        subprocess.run(
+            [
+                "munged",
+                f"--key-file={key}",
+                f"--socket={sock}",
+                f"--pid-file={r}/munge/munged.pid",
+                f"--log-file={r}/munge/munged.log",
+                f"--seed-file={r}/munge/seed",
+                "--force",
+            ],
+            check=True,
+            env=env,
+        )
         self.pids.append(r / "munge" / "munged.pid")
         subprocess.run(["slurmctld"], check=True, env=env)
         self.pids.append(r / "slurmctld.pid")

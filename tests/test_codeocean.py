@@ -15,7 +15,7 @@ from codealign.codeocean.tasks import Item
 DATA = Path(__file__).parent / "data"
 GENERATE = {"tasks": {t: 1 for t in tasks.TASKS}, "translation": [["python", "javascript"], ["javascript", "python"]]}
 
-PY = '''def clamp_all(values, low, high):
+PY = """def clamp_all(values, low, high):
     out = []
     for v in values:
         if v < low:
@@ -24,8 +24,8 @@ PY = '''def clamp_all(values, low, high):
             v = high
         out.append(v)
     return out
-'''
-JS = '''function total(items) {
+"""
+JS = """function total(items) {
   // "a < b" in a comment and in "strings + more"
   let sum = 0;
   for (let i = 0; i < items.length; i++) {
@@ -33,20 +33,23 @@ JS = '''function total(items) {
   }
   return sum >= 0 ? sum : -1;
 }
-'''
+"""
 
 
 def test_raw_code_reads_python_and_javascript_with_their_comments(tmp_path):
-    (tmp_path / "lib.js").write_text('/**\n * Add the numbers of a list.\n * @param {number[]} items\n */\n' + JS +
-                                     "\nfunction bare(x) { return x; }\n")
+    (tmp_path / "lib.js").write_text(
+        "/**\n * Add the numbers of a list.\n * @param {number[]} items\n */\n" + JS + "\nfunction bare(x) { return x; }\n"
+    )
     found = list(rawcode.javascript_functions((tmp_path / "lib.js").read_text()))
     assert [(name, comment) for name, _, comment in found] == [("total", "Add the numbers of a list.")]
     assert found[0][1].startswith("function total") and found[0][1].rstrip().endswith("}")
     funcs = list(rawcode.python_functions('def f(a):\n    """Double it, twice over."""\n    return 2 * a\n\ndef g():\n    pass\n'))
     assert funcs == [("f", "def f(a):\n    return 2 * a\n", "Double it, twice over.")]
 
-    cfg = {"sources": [{"kind": "javascript", "paths": [str(tmp_path)]}],
-           "filters": {"min_lines": 3, "max_lines": 60, "max_chars": 4000, "min_comment_words": 3, "blacklist": ["fixme"]}}
+    cfg = {
+        "sources": [{"kind": "javascript", "paths": [str(tmp_path)]}],
+        "filters": {"min_lines": 3, "max_lines": 60, "max_chars": 4000, "min_comment_words": 3, "blacklist": ["fixme"]},
+    }
     stats = rawcode.run(out=str(tmp_path / "raw.parquet"), stats_path=str(tmp_path / "raw.json"), cfg=cfg)
     assert stats.n_out == 1 and stats.extra["languages"] == {"javascript": 1}
 
@@ -99,7 +102,9 @@ def test_prompts_show_what_we_fill_in_and_end_where_the_model_writes():
     assert {e.task for e in good} == {e.task for e in bad} == set(tasks.TASKS)
     item = Item("r", "code repair", "python", "python", "def f(a):\n    return a - 1", bug="line 2: `+` was changed to `-`")
     prompt = tasks.generator_prompt(item, [good[6]])
-    assert prompt.endswith("Known bug: line 2: `+` was changed to `-`\nInformation:\n```python\ndef f(a):\n    return a - 1\n```\nInstruction:")
+    assert prompt.endswith(
+        "Known bug: line 2: `+` was changed to `-`\nInformation:\n```python\ndef f(a):\n    return a - 1\n```\nInstruction:"
+    )
     assert prompt.count("### Example") == 2 and prompt.count(tasks.END) == 1
     item.instruction, item.solution = "Fix it.", "```python\ndef f(a):\n    return a + 1\n```"
     question = tasks.discriminator_prompt(item, "fixes_bug", [bad[3], good[6]])
@@ -122,21 +127,27 @@ def test_recorded_generator_outputs_parse_or_are_rejected_for_their_reason():
 
 def test_generator_output_edge_cases():
     item = Item("r", "code translation", "javascript", "python", "function f(a) { return a; }")
-    assert tasks.parse_generation(" Translate it to Python.\nSolution:\n```python\ndef f(a):\n    return a\n```\n### End", "stop", item) == (
-        "Translate it to Python.", "```python\ndef f(a):\n    return a\n```")
+    assert tasks.parse_generation(
+        " Translate it to Python.\nSolution:\n```python\ndef f(a):\n    return a\n```\n### End", "stop", item
+    ) == ("Translate it to Python.", "```python\ndef f(a):\n    return a\n```")
     assert tasks.parse_generation(" Translate it.\nSolution:\nIt returns a.\n", "stop", item) == "no_code"
     assert tasks.parse_generation(" Translate it.", "stop", item) == "no_solution"
     assert tasks.parse_generation(" Translate it.\nSolution:\n```python\ndef f(a", "length", item) == "truncated"
     assert tasks.parse_generation("\nSolution:\ndef f(a):\n    return a\n", "stop", item) == "empty_instruction"
     same = Item("r", "code repair", "python", "python", "def f(a):\n    return a")
-    assert tasks.parse_generation(" Fix.\nSolution:\n```python\ndef f(a):\n    return a\n```", "stop", same) == "solution_repeats_information"
+    assert (
+        tasks.parse_generation(" Fix.\nSolution:\n```python\ndef f(a):\n    return a\n```", "stop", same) == "solution_repeats_information"
+    )
 
 
 def test_recorded_discriminator_answers_and_the_verdict():
     answers = json.loads((DATA / "codeocean_discriminator_answers.json").read_text())
     parsed = [tasks.parse_answer(a) for a in answers]
     assert {v for v, _ in parsed} <= {"yes", "no", "undecided"} and {"yes", "no"} <= {v for v, _ in parsed}
-    assert tasks.parse_answer(" No. It assigns each segment to a different string.") == ("no", "It assigns each segment to a different string.")
+    assert tasks.parse_answer(" No. It assigns each segment to a different string.") == (
+        "no",
+        "It assigns each segment to a different string.",
+    )
     assert tasks.parse_answer(" yes, the imports are there") == ("yes", "the imports are there")
     assert tasks.parse_answer(" Yesterday it was fine") == ("undecided", "Yesterday it was fine")
     assert generate.accepts({"a": "Yes.", "b": "Yes. fine"}, 1.0)
@@ -163,7 +174,10 @@ def test_pools_are_bounded_per_task_and_feed_later_prompts():
 
 def test_a_bank_with_a_bad_example_that_fails_nothing_is_refused(tmp_path):
     bank = tmp_path / "bank.yaml"
-    bank.write_text("good: []\nbad:\n  - {id: x, task: code repair, language: python, target_language: python, information: a, instruction: b, solution: c}\n")
+    bank.write_text(
+        "good: []\nbad:\n  - {id: x, task: code repair, language: python, target_language: python, "
+        "information: a, instruction: b, solution: c}\n"
+    )
     with pytest.raises(ValueError, match="answers no question with No"):
         tasks.load_bank(str(bank))
 
@@ -171,19 +185,58 @@ def test_a_bank_with_a_bad_example_that_fails_nothing_is_refused(tmp_path):
 def test_accepted_items_become_sft_examples_with_task_and_provenance(tmp_path):
     from codealign.records import TaskItem, schema
 
-    base = dict(raw_id="raw1", language="python", target_language="javascript", information="def f(a):\n    return a", bug="", reference="",
-                checklist=["fits: yes"], reasons="", executes="not_run", fewshot_ids=["translate-py-js"], batch=0)
+    base = dict(
+        raw_id="raw1",
+        language="python",
+        target_language="javascript",
+        information="def f(a):\n    return a",
+        bug="",
+        reference="",
+        checklist=["fits: yes"],
+        reasons="",
+        executes="not_run",
+        fewshot_ids=["translate-py-js"],
+        batch=0,
+    )
     rows = [
-        {**base, "item_id": "i1", "task": "code translation", "instruction": "Translate to JavaScript.", "solution": "```javascript\nfunction f(a) { return a; }\n```", "accepted": True},
-        {**base, "item_id": "i2", "task": "code translation", "instruction": "Translate  to JavaScript.", "solution": "other", "accepted": True},
-        {**base, "item_id": "i3", "task": "code summarization", "instruction": "Summarize.", "solution": "It returns a.", "accepted": False},
+        {
+            **base,
+            "item_id": "i1",
+            "task": "code translation",
+            "instruction": "Translate to JavaScript.",
+            "solution": "```javascript\nfunction f(a) { return a; }\n```",
+            "accepted": True,
+        },
+        {
+            **base,
+            "item_id": "i2",
+            "task": "code translation",
+            "instruction": "Translate  to JavaScript.",
+            "solution": "other",
+            "accepted": True,
+        },
+        {
+            **base,
+            "item_id": "i3",
+            "task": "code summarization",
+            "instruction": "Summarize.",
+            "solution": "It returns a.",
+            "accepted": False,
+        },
     ]
     io.write_rows(tmp_path / "items.parquet", rows, schema(TaskItem))
     io.write_json(tmp_path / "items.json", {"model": "m123"})
-    stats = sft.run(items_path=str(tmp_path / "items.parquet"), items_stats=str(tmp_path / "items.json"), out=str(tmp_path / "d.parquet"),
-                    jsonl=str(tmp_path / "d.jsonl"), card=str(tmp_path / "README.md"), stats_path=str(tmp_path / "s.json"),
-                    decontamination={"benchmarks": [], "whitelist": [], "ngram": {"enabled": False, "n": 10}}, benchmark_paths={},
-                    provenance={"experiment": "t"})
+    stats = sft.run(
+        items_path=str(tmp_path / "items.parquet"),
+        items_stats=str(tmp_path / "items.json"),
+        out=str(tmp_path / "d.parquet"),
+        jsonl=str(tmp_path / "d.jsonl"),
+        card=str(tmp_path / "README.md"),
+        stats_path=str(tmp_path / "s.json"),
+        decontamination={"benchmarks": [], "whitelist": [], "ngram": {"enabled": False, "n": 10}},
+        benchmark_paths={},
+        provenance={"experiment": "t"},
+    )
     assert stats.n_out == 1 and dict(stats.dropped) == {"duplicate_instruction": 1, "rejected_by_discriminator": 1}
     (row,) = io.read_rows(tmp_path / "d.parquet")
     assert row["source"] == "codeocean" and row["task"] == "code translation" and row["category"] == "python->javascript"

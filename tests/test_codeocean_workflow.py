@@ -4,11 +4,10 @@ JavaScript → MiniLM embeddings → KCenterGreedy → Gemma 3 270M generator an
 shard comes out identical from the request cache."""
 
 import pytest
+from conftest import Workflow, base_overlay
 
 from codealign import io
 from codealign.codeocean import tasks
-
-from conftest import Workflow, base_overlay
 
 pytestmark = pytest.mark.e2e
 
@@ -16,16 +15,18 @@ pytestmark = pytest.mark.e2e
 def test_the_codeocean_dag_with_gemma(tmp_path, gemma_model, vllm_python, benchmarks_available):
     wf = Workflow(tmp_path / "run")
     wf.workdir.mkdir()
-    config = wf.write_config({
-        **base_overlay(),
-        "models": {"base": str(gemma_model)},
-        "codeocean": {
-            "corpus": {"sources": [{"kind": "python", "max_items": 60}, {"kind": "javascript", "max_items": 30}]},
-            "coreset": {"k": 6},
-            "generate": {"backend": "vllm", "batch_size": 3, "max_new_tokens": 160},
-            "discriminate": {"backend": "vllm", "max_new_tokens": 16},
-        },
-    })
+    config = wf.write_config(
+        {
+            **base_overlay(),
+            "models": {"base": str(gemma_model)},
+            "codeocean": {
+                "corpus": {"sources": [{"kind": "python", "max_items": 60}, {"kind": "javascript", "max_items": 30}]},
+                "coreset": {"k": 6},
+                "generate": {"backend": "vllm", "batch_size": 3, "max_new_tokens": 160},
+                "discriminate": {"backend": "vllm", "max_new_tokens": 16},
+            },
+        }
+    )
     wf.run("results/default/codeocean/sft/dataset.parquet", config=config)
 
     raw = io.read_json(wf.path("results/default/codeocean/raw.stats.json"))
@@ -45,7 +46,11 @@ def test_the_codeocean_dag_with_gemma(tmp_path, gemma_model, vllm_python, benchm
         keys = [c.split(":")[0] for c in item["checklist"]]
         assert keys == [k for k, _ in tasks.CHECKLIST[item["task"]]]
         assert item["accepted"] == all(c.endswith(": yes") for c in item["checklist"])
-        assert item["executes"] != "not_run" if item["task"] in tasks.CODE_TASKS and item["target_language"] == "python" else item["executes"] == "not_run"
+        assert (
+            item["executes"] != "not_run"
+            if item["task"] in tasks.CODE_TASKS and item["target_language"] == "python"
+            else item["executes"] == "not_run"
+        )
     rejected = io.read_jsonl(wf.path("results/default/codeocean/items/shard-0.rejected.jsonl"))
     assert len(rejected) == 6 - len(items)
 

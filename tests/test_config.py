@@ -4,10 +4,9 @@ import copy
 
 import pytest
 import yaml
+from conftest import REPO
 
 from codealign import config as cfglib
-
-from conftest import REPO
 
 
 def embedded():
@@ -68,7 +67,9 @@ def test_experiment_overrides_are_validated_under_their_name():
 
 
 def test_experiment_config_is_the_base_with_overrides_merged():
-    cfg = cfglib.validate({"seeds": {"dedup": {"threshold": 0.5}}, "experiments": {"default": {}, "strict": {"seeds": {"dedup": {"threshold": 0.9}}}}})
+    cfg = cfglib.validate(
+        {"seeds": {"dedup": {"threshold": 0.5}}, "experiments": {"default": {}, "strict": {"seeds": {"dedup": {"threshold": 0.9}}}}}
+    )
     effective = cfglib.experiment_configs(copy.deepcopy(cfg))
     assert effective["default"]["seeds"]["dedup"]["threshold"] == 0.5
     assert effective["strict"]["seeds"]["dedup"]["threshold"] == 0.9

@@ -63,9 +63,11 @@ def test_greedy_stops_once_every_item_is_covered():
 
 
 def test_embeddings_come_from_the_packaged_minilm_and_bad_files_are_caught(tmp_path):
-    texts = ["Return the sum of two numbers.\n\ndef add(a, b):\n    return a + b",
-             "Add two integers.\n\ndef plus(x, y):\n    return x + y",
-             "Open a TCP socket to a host.\n\nfunction connect(host) { return net.connect(host); }"]
+    texts = [
+        "Return the sum of two numbers.\n\ndef add(a, b):\n    return a + b",
+        "Add two integers.\n\ndef plus(x, y):\n    return x + y",
+        "Open a TCP socket to a host.\n\nfunction connect(host) { return net.connect(host); }",
+    ]
     v = coreset.embed_texts(texts, None, batch_size=2)
     assert v.shape == (3, 384) and v.dtype == np.float32
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)

@@ -45,15 +45,27 @@ def test_globs_and_order_are_deterministic(tmp_path):
 
 def test_python_source_reads_the_standard_library():
     stats = Stats("c", unit_in="files")
-    docs = list(corpus.iter_documents({**CFG, "max_file_bytes": 10**6, "sources": [{"kind": "python", "stdlib": True, "max_documents": 5}]}, stats))
+    docs = list(
+        corpus.iter_documents({**CFG, "max_file_bytes": 10**6, "sources": [{"kind": "python", "stdlib": True, "max_documents": 5}]}, stats)
+    )
     assert len(docs) == 5 and all(d.license == "PSF-2.0" and d.source == "python:stdlib" for d in docs)
 
 
 def stack_rows():
     return [
-        {"content": "def f(x):\n    'doc'\n    return x\n", "max_stars_repo_name": "octo/repo", "max_stars_repo_path": "src/f.py", "max_stars_repo_licenses": ["MIT"]},
+        {
+            "content": "def f(x):\n    'doc'\n    return x\n",
+            "max_stars_repo_name": "octo/repo",
+            "max_stars_repo_path": "src/f.py",
+            "max_stars_repo_licenses": ["MIT"],
+        },
         {"content": "", "max_stars_repo_name": "octo/empty", "max_stars_repo_path": "e.py", "max_stars_repo_licenses": []},
-        {"content": "def g(y):\n    'doc'\n    return y\n", "max_stars_repo_name": "octo/other", "max_stars_repo_path": "g.py", "max_stars_repo_licenses": ["Apache-2.0", "MIT"]},
+        {
+            "content": "def g(y):\n    'doc'\n    return y\n",
+            "max_stars_repo_name": "octo/other",
+            "max_stars_repo_path": "g.py",
+            "max_stars_repo_licenses": ["Apache-2.0", "MIT"],
+        },
     ]
 
 
@@ -75,7 +87,9 @@ def test_the_manifest_lists_files_in_place_with_row_counts_from_the_footer(tmp_p
     pq.write_table(pa.Table.from_pylist(stack_rows() * 2), tmp_path / "part-0.parquet")
     pq.write_table(pa.Table.from_pylist(stack_rows()), tmp_path / "part-1.parquet")
     out = tmp_path / "manifest.parquet"
-    units = corpus.run(out=str(out), cfg={**CFG, "sources": [{"kind": "hf", "data_files": [str(tmp_path / "part-*.parquet")], "max_documents": 8}]})
+    units = corpus.run(
+        out=str(out), cfg={**CFG, "sources": [{"kind": "hf", "data_files": [str(tmp_path / "part-*.parquet")], "max_documents": 8}]}
+    )
     assert [(u.path.rsplit("/", 1)[1], u.rows) for u in units] == [("part-0.parquet", 6), ("part-1.parquet", 2)]  # cut at 8
     assert corpus.read_manifest(out) == units
     assert not list(tmp_path.glob("*corpus*"))  # nothing is copied
@@ -104,10 +118,20 @@ def test_only_the_four_columns_are_read(tmp_path, monkeypatch):
 
 
 def test_undecodable_bytes_in_a_corpus_file_are_a_drop_not_a_crash(tmp_path):
-    rows = [{"content": b"def f(x):\n    'doc'\n    return x\n", "max_stars_repo_name": "a/b", "max_stars_repo_path": "f.py",
-             "max_stars_repo_licenses": ["MIT"]},
-            {"content": b"def g(y):\n    '\xff\xfe not utf-8'\n    return y\n", "max_stars_repo_name": "a/b", "max_stars_repo_path": "g.py",
-             "max_stars_repo_licenses": ["MIT"]}]
+    rows = [
+        {
+            "content": b"def f(x):\n    'doc'\n    return x\n",
+            "max_stars_repo_name": "a/b",
+            "max_stars_repo_path": "f.py",
+            "max_stars_repo_licenses": ["MIT"],
+        },
+        {
+            "content": b"def g(y):\n    '\xff\xfe not utf-8'\n    return y\n",
+            "max_stars_repo_name": "a/b",
+            "max_stars_repo_path": "g.py",
+            "max_stars_repo_licenses": ["MIT"],
+        },
+    ]
     pq.write_table(pa.Table.from_pylist(rows), tmp_path / "part-0.parquet")
     stats = Stats("c", unit_in="files")
     docs = list(corpus.iter_documents({**CFG, "sources": [{"kind": "hf", "data_files": [str(tmp_path / "*.parquet")]}]}, stats))

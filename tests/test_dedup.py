@@ -3,7 +3,7 @@
 import inspect
 import textwrap
 
-from codealign import dedup
+from codealign.algorithms import dedup
 from codealign.seeds import extract as extract_module
 
 ORIGINAL = inspect.getsource(textwrap.dedent)

@@ -14,11 +14,10 @@ from importlib import metadata
 
 import pytest
 import yaml
+from conftest import REPO
 from packaging.requirements import Requirement
 
 from codealign.workflow import _module_file, module_closure
-
-from conftest import REPO
 
 RULE = re.compile(r"^rule (\w+):\n(.*?)(?=^rule |\Z)", re.M | re.S)
 # Binaries a module runs, and the packages of an env that provide them.
@@ -99,7 +98,9 @@ def env_requirements(env: str) -> dict[str, Requirement | None]:
     for dep in spec["dependencies"]:
         items = dep["pip"] if isinstance(dep, dict) else [dep]
         for item in items:
-            req = Requirement(item.split("#")[0].strip().replace("=", "==", 1) if re.match(r"^[\w-]+=[\d]", item) else item.split("#")[0].strip())
+            req = Requirement(
+                item.split("#")[0].strip().replace("=", "==", 1) if re.match(r"^[\w-]+=[\d]", item) else item.split("#")[0].strip()
+            )
             out[_norm(req.name)] = req
     return out
 
@@ -119,8 +120,9 @@ def test_every_rule_that_runs_a_script_names_an_env():
 @pytest.mark.parametrize("rule,env,script", CASES, ids=[c[0] for c in CASES])
 def test_the_env_of_a_rule_provides_every_package_and_binary_it_uses(rule, env, script):
     provided = env_requirements(env)
-    missing = sorted(f"{name} ({distribution(name)})" for name in third_party(script)
-                     if distribution(name) not in provided and name not in OPTIONAL)
+    missing = sorted(
+        f"{name} ({distribution(name)})" for name in third_party(script) if distribution(name) not in provided and name not in OPTIONAL
+    )
     assert not missing, f"{env} lacks what rule {rule} imports: {missing}"
     for module, binaries in BINARIES.items():
         if module in modules_of(script):

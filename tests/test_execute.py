@@ -8,15 +8,21 @@ from codealign.selfalign import execute
 
 
 def write_responses(path, n=6):
-    rows = [Response(f"r{i}", f"i{i}", "s", i, "x", "x", f"x = {i}", f"assert x == {i if i % 2 else -1}", 1, 1, "m").__dict__
-            for i in range(n)]
+    rows = [
+        Response(f"r{i}", f"i{i}", "s", i, "x", "x", f"x = {i}", f"assert x == {i if i % 2 else -1}", 1, 1, "m").__dict__ for i in range(n)
+    ]
     io.write_rows(path, rows, schema(Response))
 
 
 def run(tmp_path, **execution):
     cfg = {**cfglib.validate({})["execution"], "workers": 2, **execution}
-    return execute.run_shard(responses_path=str(tmp_path / "responses.parquet"), out=str(tmp_path / "verdicts.parquet"),
-                             stats_path=str(tmp_path / "stats.json"), cache_path=str(tmp_path / "cache.jsonl"), cfg=cfg)
+    return execute.run_shard(
+        responses_path=str(tmp_path / "responses.parquet"),
+        out=str(tmp_path / "verdicts.parquet"),
+        stats_path=str(tmp_path / "stats.json"),
+        cache_path=str(tmp_path / "cache.jsonl"),
+        cfg=cfg,
+    )
 
 
 def test_a_shard_gets_a_verdict_per_response_and_records_its_sandbox(tmp_path):
@@ -52,7 +58,14 @@ def test_every_input_of_a_verdict_is_in_its_key(tmp_path):
     write_responses(tmp_path / "responses.parquet", n=2)
     base = {"isolation": "nsjail"}
     run(tmp_path, **base)
-    changes = {"site_packages": "none", "python": os.path.realpath("/usr/bin/python3"), "memory_mb": 1024, "processes": 32, "file_size_mb": 8, "open_files": 128}
+    changes = {
+        "site_packages": "none",
+        "python": os.path.realpath("/usr/bin/python3"),
+        "memory_mb": 1024,
+        "processes": 32,
+        "file_size_mb": 8,
+        "open_files": 128,
+    }
     for key, value in changes.items():
         assert run(tmp_path, **base, **{key: value}).extra["executed"] == 2, key
         assert run(tmp_path, **base, **{key: value}).extra["executed"] == 0, key  # the same setup again: cached
@@ -76,16 +89,21 @@ def shard_run(tmp_path, rows, shard, n, **execution):
     start, end = shard_bounds(len(rows), shard, n)
     io.write_rows(tmp_path / f"r-{shard}-{n}.parquet", rows[start:end], schema(Response))
     cfg = {**cfglib.validate({})["execution"], "workers": 2, "isolation": "nsjail", **execution}
-    return execute.run_shard(responses_path=str(tmp_path / f"r-{shard}-{n}.parquet"), out=str(tmp_path / f"v-{shard}-{n}.parquet"),
-                             stats_path=str(tmp_path / f"s-{shard}-{n}.json"), cache_path=str(tmp_path / "cache" / f"shard-{shard}-of-{n}.jsonl"),
-                             cfg=cfg)
+    return execute.run_shard(
+        responses_path=str(tmp_path / f"r-{shard}-{n}.parquet"),
+        out=str(tmp_path / f"v-{shard}-{n}.parquet"),
+        stats_path=str(tmp_path / f"s-{shard}-{n}.json"),
+        cache_path=str(tmp_path / "cache" / f"shard-{shard}-of-{n}.jsonl"),
+        cfg=cfg,
+    )
 
 
 def test_re_sharding_executes_nothing_already_judged_and_compaction_drops_stale_verdicts(tmp_path):
     from codealign.cache import COMPACT_SUFFIX
 
-    rows = [Response(f"r{i}", f"i{i}", "s", i, "x", "x", f"x = {i}", f"assert x == {i if i % 2 else -1}", 1, 1, "m").__dict__
-            for i in range(9)]
+    rows = [
+        Response(f"r{i}", f"i{i}", "s", i, "x", "x", f"x = {i}", f"assert x == {i if i % 2 else -1}", 1, 1, "m").__dict__ for i in range(9)
+    ]
     assert sum(shard_run(tmp_path, rows, k, 2).extra["executed"] for k in range(2)) == 9
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [f"shard-0-of-2{COMPACT_SUFFIX}", f"shard-1-of-2{COMPACT_SUFFIX}"]
     three = [shard_run(tmp_path, rows, k, 3) for k in range(3)]

@@ -1,10 +1,9 @@
 """Extraction keeps top-level functions whose first statement is a docstring, with their facts."""
 
 import pytest
+from seedutil import document, stdlib_seed
 
 from codealign.seeds.extract import extract
-
-from seedutil import document, stdlib_seed
 
 SOURCE = '''
 import re
@@ -110,7 +109,7 @@ def test_unparsable_documents_are_dropped_with_their_reason():
 
 @pytest.mark.parametrize("char", ["\f", "\v", "\x1c", "\x1d", "\x1e", "\x85", "\u2028", "\u2029"])
 def test_a_line_break_the_parser_ignores_does_not_shift_the_slice(char):
-    source = f"# a comment{char}with a break the parser does not count\nX = 1\n\n\ndef area(r):\n    \"\"\"Area.\"\"\"\n    return 3 * r * r\n"
+    source = f'# a comment{char}with a break the parser does not count\nX = 1\n\n\ndef area(r):\n    """Area."""\n    return 3 * r * r\n'
     seeds, reason, _ = extract(document(source))
     assert reason is None and [s.code for s in seeds] == ['def area(r):\n    """Area."""\n    return 3 * r * r\n']
 
@@ -133,9 +132,17 @@ def test_a_killed_shard_resumes_at_the_part_it_had_reached(tmp_path, monkeypatch
     cfg = {"max_file_bytes": 10**6, "sources": [{"kind": "files", "paths": [str(src)]}]}
     corpus.run(out=str(tmp_path / "manifest.parquet"), cfg=cfg)
     monkeypatch.setattr(extract_mod, "PART_FILES", 3)  # parts of 3, 3 and 1 files
-    kw = dict(manifest=str(tmp_path / "manifest.parquet"), shard=0, n_shards=1, cfg=cfg, out=str(tmp_path / "raw.parquet"),
-              stats_path=str(tmp_path / "raw.stats.json"), corpus_stats_path=str(tmp_path / "corpus.stats.json"),
-              parts_dir=str(tmp_path / "parts"), version="v1")
+    kw = dict(
+        manifest=str(tmp_path / "manifest.parquet"),
+        shard=0,
+        n_shards=1,
+        cfg=cfg,
+        out=str(tmp_path / "raw.parquet"),
+        stats_path=str(tmp_path / "raw.stats.json"),
+        corpus_stats_path=str(tmp_path / "corpus.stats.json"),
+        parts_dir=str(tmp_path / "parts"),
+        version="v1",
+    )
     real, calls = extract_mod.extract_part, []
 
     def dies_on_the_second_part(units, cfg, threads):

@@ -4,11 +4,10 @@ import copy
 from dataclasses import replace
 
 import pytest
+from seedutil import FILTERS, stdlib_seed
 
 from codealign.seeds import filter as F
 from codealign.seeds import typecheck
-
-from seedutil import FILTERS, stdlib_seed
 
 
 def run(seed, **changes):

@@ -1,10 +1,9 @@
 """The transformers backend: seeded, batch-independent samples, stop strings, finish reasons."""
 
 import pytest
+from conftest import tiny_spec
 
 from codealign.generation.backend import BackendUnavailable, Request, Sampling
-
-from conftest import tiny_spec
 
 PROMPT = "### Instruction\nWrite a function.\n### Response\n"
 

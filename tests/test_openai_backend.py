@@ -8,12 +8,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from conftest import REPO, free_port
 
 from codealign.generation.backend import BackendSpec, BackendUnavailable, Request, Sampling
 
-from conftest import REPO, free_port
-
-PROMPT = "def is_even(n):\n    \"\"\"Whether n is even.\"\"\"\n"
+PROMPT = 'def is_even(n):\n    """Whether n is even."""\n'
 
 
 @pytest.fixture(scope="module")
@@ -21,9 +20,26 @@ def server(gemma_model, vllm_python, tmp_path_factory):
     port = free_port()
     log = tmp_path_factory.mktemp("serve") / "serve.log"
     env = {"PYTHONPATH": str(REPO / "src"), "VLLM_CPU_OMP_THREADS_BIND": "0-1", "PATH": "/usr/bin:/bin"}
-    cmd = [str(vllm_python), "-m", "codealign.generation.vllm_serve", str(gemma_model), "--port", str(port),
-           "--served-model-name", "gemma", "--max-model-len", "2048", "--no-enable-chunked-prefill",
-           "--max-num-batched-tokens", "2048", "--dtype", "bfloat16", "--enforce-eager", "--gpu-memory-utilization", "0.3"]
+    cmd = [
+        str(vllm_python),
+        "-m",
+        "codealign.generation.vllm_serve",
+        str(gemma_model),
+        "--port",
+        str(port),
+        "--served-model-name",
+        "gemma",
+        "--max-model-len",
+        "2048",
+        "--no-enable-chunked-prefill",
+        "--max-num-batched-tokens",
+        "2048",
+        "--dtype",
+        "bfloat16",
+        "--enforce-eager",
+        "--gpu-memory-utilization",
+        "0.3",
+    ]
     with open(log, "w") as fh:
         proc = subprocess.Popen(cmd, stdout=fh, stderr=subprocess.STDOUT, env=env)
     base = f"http://127.0.0.1:{port}/v1"
@@ -48,7 +64,13 @@ def server(gemma_model, vllm_python, tmp_path_factory):
 
 
 def spec_for(base, **settings):
-    return BackendSpec("openai", "gemma", "hub:gemma", False, {"base_url": base, "model": "gemma", "max_concurrency": 8, "timeout_s": 120, "max_retries": 2, "backoff_s": 0.05, **settings})
+    return BackendSpec(
+        "openai",
+        "gemma",
+        "hub:gemma",
+        False,
+        {"base_url": base, "model": "gemma", "max_concurrency": 8, "timeout_s": 120, "max_retries": 2, "backoff_s": 0.05, **settings},
+    )
 
 
 def test_concurrent_seeded_completions_repeat(server):
@@ -63,7 +85,12 @@ def test_concurrent_seeded_completions_repeat(server):
 
 def test_stop_and_length(server):
     backend = spec_for(server).build()
-    (limited,), (stopped,) = backend.generate([Request(PROMPT, Sampling(temperature=0.0, max_new_tokens=5)), Request(PROMPT, Sampling(temperature=0.0, max_new_tokens=60, stop=("\n",)))])
+    (limited,), (stopped,) = backend.generate(
+        [
+            Request(PROMPT, Sampling(temperature=0.0, max_new_tokens=5)),
+            Request(PROMPT, Sampling(temperature=0.0, max_new_tokens=60, stop=("\n",))),
+        ]
+    )
     assert limited.finish_reason == "length" and limited.completion_tokens == 5
     assert stopped.finish_reason == "stop" and "\n" not in stopped.text
 
@@ -125,14 +152,20 @@ def one_request():
 def test_server_errors_are_retried_with_backoff(scripted):
     _, base = scripted
     Scripted.script = [(503, 0), (502, 0)]
-    (result,) = BackendSpec("openai", "m", "hub:m", False, {"base_url": base, "model": "m", "max_retries": 3, "backoff_s": 0.01, "timeout_s": 5}).build().generate(one_request())
+    (result,) = (
+        BackendSpec("openai", "m", "hub:m", False, {"base_url": base, "model": "m", "max_retries": 3, "backoff_s": 0.01, "timeout_s": 5})
+        .build()
+        .generate(one_request())
+    )
     assert result[0].text == "ok" and len(Scripted.calls) == 3
 
 
 def test_timeouts_are_retried_then_fail(scripted):
     _, base = scripted
     Scripted.script = [(200, 2.0)] * 3
-    backend = BackendSpec("openai", "m", "hub:m", False, {"base_url": base, "model": "m", "max_retries": 2, "backoff_s": 0.01, "timeout_s": 0.5}).build()
+    backend = BackendSpec(
+        "openai", "m", "hub:m", False, {"base_url": base, "model": "m", "max_retries": 2, "backoff_s": 0.01, "timeout_s": 0.5}
+    ).build()
     with pytest.raises(RuntimeError, match="failed after 2 retries"):
         backend.generate(one_request())
     assert len(Scripted.calls) == 3
@@ -141,7 +174,9 @@ def test_timeouts_are_retried_then_fail(scripted):
 def test_client_errors_fail_at_once(scripted):
     _, base = scripted
     Scripted.script = [(400, 0)]
-    backend = BackendSpec("openai", "m", "hub:m", False, {"base_url": base, "model": "m", "max_retries": 5, "backoff_s": 0.01, "timeout_s": 5}).build()
+    backend = BackendSpec(
+        "openai", "m", "hub:m", False, {"base_url": base, "model": "m", "max_retries": 5, "backoff_s": 0.01, "timeout_s": 5}
+    ).build()
     with pytest.raises(RuntimeError, match="answered 400"):
         backend.generate(one_request())
     assert len(Scripted.calls) == 1

@@ -10,16 +10,17 @@ import shutil
 
 import pytest
 import yaml
+from conftest import BENCHMARK_DIR, REPO, Workflow
 
 from codealign import config as cfglib
-from codealign import io, train
+from codealign import io
+from codealign.algorithms.decontamination import benchmark_names, build
 from codealign.evaluate import stage
 from codealign.generation.prompts import load_bank
-from codealign.seeds.decontaminate import benchmark_names, build
-from codealign.selfalign import judge, select
+from codealign.seeds import judge
+from codealign.selfalign import select
 from codealign.stats import Stats
-
-from conftest import BENCHMARK_DIR, REPO, Workflow
+from codealign.train import stage as train
 
 FIXTURES = REPO / "tests" / "data" / "benchmarks"
 
@@ -98,27 +99,48 @@ def behaviour_bank(cfg, run, tmp_path, tiny_model):
 
 
 def behaviour_sel_order(cfg, run, tmp_path, tiny_model):
-    inst = {"instruction_id": "i0", "seed_id": "s0", "instruction": "Write `double(x)`.", "category": "function implementation",
-            "difficulty": "easy", "concepts": []}
+    inst = {
+        "instruction_id": "i0",
+        "seed_id": "s0",
+        "instruction": "Write `double(x)`.",
+        "category": "function implementation",
+        "difficulty": "easy",
+        "concepts": [],
+    }
     other = {**inst, "instruction_id": "i1", "instruction": "Write `triple(x)`."}
-    kept_response = {"response_id": "r1", "instruction_id": "i1", "sample": 0, "implementation": "def triple(x):\n    return 3 * x\n",
-                     "tests": "assert triple(1) == 3\n"}
+    kept_response = {
+        "response_id": "r1",
+        "instruction_id": "i1",
+        "sample": 0,
+        "implementation": "def triple(x):\n    return 3 * x\n",
+        "tests": "assert triple(1) == 3\n",
+    }
     repeat = {**kept_response, "response_id": "r0", "instruction_id": "i0"}  # the same response text as i1's
-    fresh = {"response_id": "r2", "instruction_id": "i0", "sample": 1, "implementation": "def double(x):\n    return x * 2\n",
-             "tests": "assert double(2) == 4\n"}
-    pool = [select.candidate(other, kept_response, "triple: " + kept_response["implementation"], cfg["selection"]),
-            select.candidate(inst, repeat, "triple: " + kept_response["implementation"], cfg["selection"]),
-            select.candidate(inst, fresh, "double: " + fresh["implementation"], cfg["selection"])]
+    fresh = {
+        "response_id": "r2",
+        "instruction_id": "i0",
+        "sample": 1,
+        "implementation": "def double(x):\n    return x * 2\n",
+        "tests": "assert double(2) == 4\n",
+    }
+    pool = [
+        select.candidate(other, kept_response, "triple: " + kept_response["implementation"], cfg["selection"]),
+        select.candidate(inst, repeat, "triple: " + kept_response["implementation"], cfg["selection"]),
+        select.candidate(inst, fresh, "double: " + fresh["implementation"], cfg["selection"]),
+    ]
     stats = Stats("selection", unit_in="responses", n_in=3)
     kept = select.exact_pass(pool, cfg["selection"], stats)
     assert [c["response_id"] for c in kept] == ["r1", "r2"] and stats.dropped == {"duplicate_response": 1}
 
 
 def _paper_trainer(cfg, tmp_path, tiny_model, n_examples=40):
-    examples = [{"instruction": f"Write add{i}.", "response": f"```python\ndef add{i}(a, b):\n    return a + b\n```\n"} for i in range(n_examples)]
+    examples = [
+        {"instruction": f"Write add{i}.", "response": f"```python\ndef add{i}(a, b):\n    return a + b\n```\n"} for i in range(n_examples)
+    ]
     profile = {**train.resolve_profile(cfg["train"]), "per_device_batch": 1, "effective_batch": 4}
-    trainer, tokenizer = train.build_trainer(examples, base_model=str(tiny_model), profile=profile, work_dir=str(tmp_path / "w"),
-                                             template=cfg["train"]["template"], seed=0)
+    trainer, tokenizer = train.build_trainer(
+        examples, base_model=str(tiny_model), profile=profile, work_dir=str(tmp_path / "w"), template=cfg["train"]["template"], seed=0
+    )
     return trainer, tokenizer, profile
 
 
@@ -153,8 +175,10 @@ def behaviour_sft_bos_eos(cfg, run, tmp_path, tiny_model):
 
 def behaviour_eval_full(cfg, run, tmp_path, tiny_model):
     os.chdir(run)
-    counts = {b: stage.write_tasks(benchmark=b, path=cfg["benchmarks"][b], cfg=cfg["eval"], out=str(tmp_path / f"{b}.jsonl.gz"))
-              for b in ("humanevalplus", "mbppplus")}
+    counts = {
+        b: stage.write_tasks(benchmark=b, path=cfg["benchmarks"][b], cfg=cfg["eval"], out=str(tmp_path / f"{b}.jsonl.gz"))
+        for b in ("humanevalplus", "mbppplus")
+    }
     assert counts == {"humanevalplus": 164, "mbppplus": 378}
 
 
@@ -186,12 +210,24 @@ def test_the_paper_run_records_which_config_files_made_it(paper):
 # --- every overlay, merged as Snakemake merges it ------------------------------------------------
 
 OVERLAYS = {
-    None: {"eval.subset": {"humanevalplus": {"first": 20}, "mbppplus": {"first": 20}}, "train.mix": {"selfalign": 1.0, "codeocean": 1.0},
-           "instruct.instructions.stop_at_blank_line": True, "train.profile": "cpu-lora"},
-    "paper.yaml": {"eval.subset": {}, "train.mix": {"selfalign": 1.0, "codeocean": 0.0}, "responses.k": 1,
-                   "selection.dedup.near.num_perm": 250, "instruct.instructions.stop_at_blank_line": False},
-    "vllm-cpu.yaml": {"generation.backend": "vllm", "generation.vllm.max_model_len": 4096,
-                      "eval.subset": {"humanevalplus": {"first": 20}, "mbppplus": {"first": 20}}},
+    None: {
+        "eval.subset": {"humanevalplus": {"first": 20}, "mbppplus": {"first": 20}},
+        "train.mix": {"selfalign": 1.0, "codeocean": 1.0},
+        "instruct.instructions.stop_at_blank_line": True,
+        "train.profile": "cpu-lora",
+    },
+    "paper.yaml": {
+        "eval.subset": {},
+        "train.mix": {"selfalign": 1.0, "codeocean": 0.0},
+        "responses.k": 1,
+        "selection.dedup.near.num_perm": 250,
+        "instruct.instructions.stop_at_blank_line": False,
+    },
+    "vllm-cpu.yaml": {
+        "generation.backend": "vllm",
+        "generation.vllm.max_model_len": 4096,
+        "eval.subset": {"humanevalplus": {"first": 20}, "mbppplus": {"first": 20}},
+    },
     "ablations.yaml": {"selection.mode": "passing", "eval.subset": {"humanevalplus": {"first": 20}, "mbppplus": {"first": 20}}},
 }
 

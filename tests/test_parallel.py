@@ -24,4 +24,7 @@ def test_a_killed_worker_loses_only_its_item():
 
 
 def test_one_process_runs_in_this_one():
-    assert list(parallel.map_batches(lambda b: [os.getpid()] * len(b), [[1], [2]], processes=1, lost=None)) == [[os.getpid()], [os.getpid()]]
+    assert list(parallel.map_batches(lambda b: [os.getpid()] * len(b), [[1], [2]], processes=1, lost=None)) == [
+        [os.getpid()],
+        [os.getpid()],
+    ]

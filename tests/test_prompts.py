@@ -8,7 +8,8 @@ import pytest
 
 from codealign.generation import prompts
 from codealign.generation.backend import Completion
-from codealign.selfalign import instruct, judge
+from codealign.seeds import judge
+from codealign.selfalign import instruct
 
 BANK = prompts.load_bank()
 
@@ -72,7 +73,19 @@ def test_the_judge_sees_the_function_without_its_docstring():
     assert "Area of a circle" not in stripped and "return math.pi * r * r" in stripped
 
 
-@pytest.mark.parametrize("answer,verdict", [("Yes", True), (" No", False), ("yes, it does", True), ("yes or no", None), ("No, not yes", False), ("", None), ("Maybe", None), ("Not enough", False)])
+@pytest.mark.parametrize(
+    "answer,verdict",
+    [
+        ("Yes", True),
+        (" No", False),
+        ("yes, it does", True),
+        ("yes or no", None),
+        ("No, not yes", False),
+        ("", None),
+        ("Maybe", None),
+        ("Not enough", False),
+    ],
+)
 def test_judge_votes_count_words_and_ties_are_undecided(answer, verdict):
     assert judge.vote(answer) is verdict
 
@@ -98,7 +111,11 @@ def test_concepts_are_parsed_or_rejected_with_a_reason(text, reason, concepts):
 
 
 RECORDED_INSTRUCTIONS = [
-    ("Write a function `root_child_count()` that returns the number of children in a tree.\nFor example, if `root_child_count(tree) = 1`, the output would be: 1.", None),
+    (
+        "Write a function `root_child_count()` that returns the number of children in a tree.\n"
+        "For example, if `root_child_count(tree) = 1`, the output would be: 1.",
+        None,
+    ),
     ("Write a function `encode_to_string(string_to_decode)`.", "too_short"),
     ("Implement a class `Point2D(x, y)`.", "too_short"),
     ("Write a function `f(x)` that returns\n```python\ndef f(x): return x\n```", "format_leak"),

@@ -3,23 +3,28 @@
 import re
 
 import pytest
+import rulesutil
 import yaml
-
-from codealign.workflow import grow
-
 from conftest import REPO, Workflow
 from test_paper_contract import workdir_with_benchmarks
 
+from codealign.workflow import grow
+
 PROFILE = yaml.safe_load((REPO / "profiles/slurm/config.yaml").read_text())["default-resources"]
-GPU_RULES = {"seeds_judge", "instruct_concepts", "instruct_instructions", "responses", "codeocean_embed", "codeocean_generate", "train",
-             "eval_generate"}
+GPU_RULES = {
+    "seeds_judge",
+    "instruct_concepts",
+    "instruct_instructions",
+    "responses",
+    "codeocean_embed",
+    "codeocean_generate",
+    "train",
+    "eval_generate",
+}
 
 
 def rule_blocks():
-    for path in sorted((REPO / "rules").glob("*.smk")):
-        for block in re.split(r"(?m)^(?=rule \w+:)", path.read_text()):
-            if (m := re.match(r"rule (\w+):", block)) and m.group(1) != "figures":  # a target, not a job
-                yield m.group(1), block
+    return [(name, block) for name, block in rulesutil.rule_blocks().items() if name != "figures"]  # a target, not a job
 
 
 def test_a_retry_gets_more():
@@ -32,7 +37,9 @@ def test_every_rule_declares_memory_and_time_that_grow_with_attempt(name, block)
     assert re.search(r"^\s+mem_mb=(grow\(\d+\)|sandbox_mem_mb),$", resources, re.M), f"{name}: no mem_mb growing with attempt"
     assert re.search(r"^\s+runtime=grow\(\d+\),$", resources, re.M), f"{name}: no runtime growing with attempt"
     threads = re.search(r"^    threads: (\S+)$", block, re.M)
-    assert threads is None or threads.group(1) in ("JOB_THREADS", "SANDBOX_THREADS") or int(threads.group(1)) <= PROFILE["cpus_per_task"], name
+    assert threads is None or threads.group(1) in ("JOB_THREADS", "SANDBOX_THREADS") or int(threads.group(1)) <= PROFILE["cpus_per_task"], (
+        name
+    )
 
 
 def test_the_rules_thread_ceiling_is_what_the_profile_gives_a_job():

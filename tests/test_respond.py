@@ -38,7 +38,10 @@ def process_object(object):
     print(object_OP)
 ```
 """
-RECORDED_NO_CODE = "`root_child_count()` creates a child of count(1), which is a child of count(2).\nIf a key has a child in count(2), it will be deleted.\n"
+RECORDED_NO_CODE = (
+    "`root_child_count()` creates a child of count(1), which is a child of count(2).\n"
+    "If a key has a child in count(2), it will be deleted.\n"
+)
 RECORDED_SYNTAX_ERROR = """## Implementation
 ```python
 max(x, y) = x + y

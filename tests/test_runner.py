@@ -1,12 +1,11 @@
 """The request cache and the sharded runner: resumable, and a resumed shard equals an uninterrupted one."""
 
 import pytest
+from conftest import tiny_spec
 
 from codealign.generation import runner
 from codealign.generation.backend import Completion, Request, Sampling
 from codealign.generation.cache import RequestCache
-
-from conftest import tiny_spec
 
 
 def requests(n):
@@ -41,7 +40,6 @@ def test_resume_regenerates_only_unfinished_chunks_and_matches(tmp_path, tiny_mo
     reqs = requests(7)
     full, _ = runner.run(reqs, spec, str(tmp_path / "whole" / "full.jsonl"), compact=False)  # keep the journal to cut
 
-
     # A run killed after its first two chunks: keep those cache lines, plus a torn one.
     lines = (tmp_path / "whole" / "full.jsonl").read_text().splitlines(keepends=True)
     (tmp_path / "killed").mkdir()
@@ -56,18 +54,37 @@ def test_keys_change_with_prompt_sampling_and_model(tiny_model):
     r = requests(1)[0]
     other_seed = Request(r.prompt, Sampling(temperature=1.0, max_new_tokens=12, n=2, seed=999))
     other_model = type(spec)(spec.kind, spec.model_path, "another-fingerprint", True, spec.settings)
-    keys = {spec.request_key(r), spec.request_key(other_seed), other_model.request_key(r), spec.request_key(Request(r.prompt + " ", r.sampling))}
+    keys = {
+        spec.request_key(r),
+        spec.request_key(other_seed),
+        other_model.request_key(r),
+        spec.request_key(Request(r.prompt + " ", r.sampling)),
+    }
     assert len(keys) == 4
     assert spec.request_key(r) == spec.request_key(Request(r.prompt, Sampling(temperature=1.0, max_new_tokens=12, n=2, seed=100)))
 
 
-@pytest.mark.parametrize("kind,changes", [
-    ("transformers", {"dtype": "bfloat16", "device": "cuda", "batch_size": 4}),
-    ("vllm", {"dtype": "float16", "max_model_len": 8192, "tensor_parallel_size": 2, "gpu_memory_utilization": 0.5,
-              "enable_prefix_caching": False, "enforce_eager": True, "chunk_requests": 8, "deterministic_batches": False,
-              "python": "/opt/other-vllm/bin/python"}),
-    ("openai", {"base_url": "http://127.0.0.1:9000/v1", "model": "another-served-model"}),
-])
+@pytest.mark.parametrize(
+    "kind,changes",
+    [
+        ("transformers", {"dtype": "bfloat16", "device": "cuda", "batch_size": 4}),
+        (
+            "vllm",
+            {
+                "dtype": "float16",
+                "max_model_len": 8192,
+                "tensor_parallel_size": 2,
+                "gpu_memory_utilization": 0.5,
+                "enable_prefix_caching": False,
+                "enforce_eager": True,
+                "chunk_requests": 8,
+                "deterministic_batches": False,
+                "python": "/opt/other-vllm/bin/python",
+            },
+        ),
+        ("openai", {"base_url": "http://127.0.0.1:9000/v1", "model": "another-served-model"}),
+    ],
+)
 def test_every_backend_setting_that_changes_outputs_changes_the_key(kind, changes):
     from codealign.generation.backend import BackendSpec
 

@@ -121,10 +121,19 @@ HOSTILE = {
     "memory bomb": ("blocks = []\nwhile True:\n    blocks.append(bytearray(64 * 1024 * 1024))\n", {"out_of_memory"}),
     "one huge allocation": ("x = [0] * (10 ** 10)\n", {"out_of_memory"}),
     "recursion bomb": ("def f(n):\n    return f(n + 1)\nf(0)\n", {"fail"}),
-    "recursion bomb, limit lifted": ("import sys\nsys.setrecursionlimit(10 ** 8)\ndef f(n):\n    return f(n + 1)\nf(0)\n", {"crash", "out_of_memory", "fail", "timeout"}),
+    "recursion bomb, limit lifted": (
+        "import sys\nsys.setrecursionlimit(10 ** 8)\ndef f(n):\n    return f(n + 1)\nf(0)\n",
+        {"crash", "out_of_memory", "fail", "timeout"},
+    ),
     "huge file": ("with open('big', 'wb') as fh:\n    while True:\n        fh.write(b'x' * (1 << 20))\n", {"fail"}),
-    "fill /tmp": ("i = 0\nwhile True:\n    with open(f'/tmp/fill{i}', 'wb') as fh:\n        fh.write(b'x' * (4 << 20))\n    i += 1\n", {"fail"}),
-    "fill /dev/shm": ("i = 0\nwhile True:\n    with open(f'/dev/shm/fill{i}', 'wb') as fh:\n        fh.write(b'x' * (4 << 20))\n    i += 1\n", {"fail"}),
+    "fill /tmp": (
+        "i = 0\nwhile True:\n    with open(f'/tmp/fill{i}', 'wb') as fh:\n        fh.write(b'x' * (4 << 20))\n    i += 1\n",
+        {"fail"},
+    ),
+    "fill /dev/shm": (
+        "i = 0\nwhile True:\n    with open(f'/dev/shm/fill{i}', 'wb') as fh:\n        fh.write(b'x' * (4 << 20))\n    i += 1\n",
+        {"fail"},
+    ),
     "too many open files": ("files = [open('/dev/null') for _ in range(100000)]\n", {"fail"}),
     "DNS lookup": ("import socket\nsocket.getaddrinfo('pypi.org', 443)\n", {"fail"}),
     "write into /usr": ("open('/usr/lib/escape.txt', 'w').write('x')\n", {"fail"}),
@@ -136,15 +145,22 @@ HOSTILE = {
         "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nassert libc.ptrace(16, 1, 0, 0) == 0, ctypes.get_errno()\n",
         {"fail"},
     ),
-    "mount": ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nassert libc.mount(b'none', b'/usr', b'tmpfs', 0, None) == 0\n", {"fail"}),
+    "mount": (
+        "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nassert libc.mount(b'none', b'/usr', b'tmpfs', 0, None) == 0\n",
+        {"fail"},
+    ),
     "os._exit(0) mid-test": ("import os\nos._exit(0)\nassert False\n", {"fail"}),
     "sys.exit(0) mid-test": ("import sys\nsys.exit(0)\nassert False\n", {"fail"}),
     "atexit hook that exits 0": ("import atexit, os\natexit.register(os._exit, 0)\nraise ValueError('failed test')\n", {"fail"}),
     "tampered builtins": (
-        "import builtins, sys\nbuiltins.AssertionError = type('Harmless', (Exception,), {})\nsys.excepthook = lambda *a: None\nassert False\n",
+        "import builtins, sys\nbuiltins.AssertionError = type('Harmless', (Exception,), {})\n"
+        "sys.excepthook = lambda *a: None\nassert False\n",
         {"fail"},
     ),
-    "forged status message": ("import os\nfor fd in range(3, 64):\n    try:\n        os.write(fd, b'P')\n    except OSError:\n        pass\nassert False\n", {"fail"}),
+    "forged status message": (
+        "import os\nfor fd in range(3, 64):\n    try:\n        os.write(fd, b'P')\n    except OSError:\n        pass\nassert False\n",
+        {"fail"},
+    ),
     "kills its parent": ("import os, signal\nos.kill(os.getppid(), signal.SIGKILL)\nos.kill(1, signal.SIGKILL)\nassert True\n", {"pass"}),
     "kills everything it can": ("import os, signal\nos.kill(-1, signal.SIGKILL)\nassert False\n", {"fail", "crash"}),
 }
@@ -160,8 +176,11 @@ def test_hostile_program_gets_a_contained_verdict(sandbox, name):
     # whatever it did, the next program runs in a clean, working sandbox
     # /tmp holds the program's own directory, and the way to a venv bound back in when the checkout lives under /tmp
     kept = {p.split("/")[2] for p in sandbox.launcher.settings()["keep"] if p.startswith("/tmp/")}
-    after = run(sandbox, f"import os\nassert os.listdir('.') == []\nassert set(os.listdir('/tmp')) <= {{os.path.basename(os.getcwd())}} | {kept!r}\n"
-                + TRIVIAL)
+    after = run(
+        sandbox,
+        f"import os\nassert os.listdir('.') == []\nassert set(os.listdir('/tmp')) <= {{os.path.basename(os.getcwd())}} | {kept!r}\n"
+        + TRIVIAL,
+    )
     assert after.status == "pass", (name, after.detail, after.stderr_tail[-300:])
 
 
@@ -199,7 +218,10 @@ def test_no_process_outlives_its_program(sandbox):
         "    os._exit(0)\n"
     )
     assert run(sandbox, code).status == "pass"
-    alone = "import os\nothers = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())]\nassert others == [], others\n"
+    alone = (
+        "import os\nothers = [p for p in os.listdir('/proc') if p.isdigit() and int(p) not in (1, os.getpid())]\n"
+        "assert others == [], others\n"
+    )
     assert run(sandbox, alone).status == "pass"
     survivors = subprocess.run(["pgrep", "-f", f"sleep {marker}"], capture_output=True, text=True).stdout.split()
     assert survivors == []

@@ -4,10 +4,9 @@ import re
 import textwrap
 
 import pytest
+from conftest import Workflow, base_overlay, benchmark_paths, copy_checkout
 
 from codealign import benchmarks, io
-
-from conftest import Workflow, base_overlay, benchmark_paths, copy_checkout
 
 pytestmark = pytest.mark.e2e
 
@@ -54,7 +53,9 @@ def fixture_corpus(root):
     (root / "keep.py").write_text(keep)
     (root / "keep_copy.py").write_text(keep)  # duplicate_document
     (root / "words.py").write_text('def parse(text):\n    """Parse an integer. TODO: handle errors."""\n    return int(text)\n')
-    (root / "paths.py").write_text('import os\n\n\ndef home_of(user):\n    """Home directory of a user."""\n    return os.path.join("/home", user)\n')
+    (root / "paths.py").write_text(
+        'import os\n\n\ndef home_of(user):\n    """Home directory of a user."""\n    return os.path.join("/home", user)\n'
+    )
     (root / "helper.py").write_text('RATE = 3\n\n\ndef scaled(x):\n    """Scale x by the rate."""\n    return x * RATE\n')
     (root / "typed.py").write_text('def size(x: int) -> int:\n    """Length of x."""\n    return len(x)\n')
     (root / "near1.py").write_text(LONG)
@@ -71,7 +72,11 @@ def fixture_corpus(root):
 EXPECTED = {
     "seeds_corpus": (12, 9, {"duplicate_document": 1, "empty": 1, "undecodable": 1}),
     "seeds_extract": (9, 11, {"syntax_error": 1}),
-    "seeds_filter": (11, 5, {"banned_import": 1, "banned_word": 1, "no_arguments": 1, "no_return_value": 1, "type_errors": 1, "undefined_names": 1}),
+    "seeds_filter": (
+        11,
+        5,
+        {"banned_import": 1, "banned_word": 1, "no_arguments": 1, "no_return_value": 1, "type_errors": 1, "undefined_names": 1},
+    ),
     "seeds_dedup": (5, 4, {"near_duplicate": 1}),
     "seeds_decontaminate": (4, 3, {"contaminated": 1}),
     "seeds_judge": (3, 3, {}),
@@ -138,7 +143,7 @@ def test_a_changed_stage_module_reruns_that_stage_and_downstream(tmp_path, bench
     module.write_text(module.read_text() + "\n# an edit\n")
     downstream = {"seeds_signatures", "seeds_dedup", "seeds_decontaminate", "seeds_judge_gather", "seeds_funnel"}
     assert executed(wf.run(FUNNEL, config=config)) == downstream
-    shared = checkout / "src/codealign/dedup.py"  # imported by the dedup stage only, so far
+    shared = checkout / "src/codealign/algorithms/dedup.py"  # imported by the dedup stage only, so far
     shared.write_text(shared.read_text() + "\n# an edit\n")
     assert executed(wf.run(FUNNEL, config=config)) == downstream
 
@@ -149,8 +154,16 @@ def test_experiments_share_the_stages_upstream_of_their_difference(seeded):
     cfg["experiments"] = {"default": {}, "strict-dedup": {"seeds": {"dedup": {"threshold": 0.9}}}}
     proc = wf.run(FUNNEL, "results/strict-dedup/seeds/funnel.json", "--dry-run", config=wf.write_config(cfg))
     jobs = dict(re.findall(r"^(seeds_\w+)\s+(\d+)$", proc.stdout, re.M))
-    assert jobs == {"seeds_corpus": "1", "seeds_extract": "1", "seeds_filter": "1", "seeds_signatures": "1", "seeds_dedup": "2",
-                    "seeds_decontaminate": "2", "seeds_judge_gather": "2", "seeds_funnel": "2"}
+    assert jobs == {
+        "seeds_corpus": "1",
+        "seeds_extract": "1",
+        "seeds_filter": "1",
+        "seeds_signatures": "1",
+        "seeds_dedup": "2",
+        "seeds_decontaminate": "2",
+        "seeds_judge_gather": "2",
+        "seeds_funnel": "2",
+    }
     assert "results/strict-dedup/seeds/dedup.parquet" in proc.stdout
     assert "results/strict-dedup/seeds/filtered/shard-0.parquet" not in proc.stdout
 

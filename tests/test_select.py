@@ -3,13 +3,12 @@ dedup, the paper's drop reasons, normalized names, three MinHash passes, deconta
 
 import datasets
 import pytest
+from conftest import benchmark_paths
 
 from codealign import config as cfglib
 from codealign import io
 from codealign.records import Execution, Instruction, Response, schema
 from codealign.selfalign import select
-
-from conftest import benchmark_paths
 
 DECONTAMINATION = {"benchmarks": ["humaneval"], "whitelist": [], "ngram": {"enabled": False, "n": 13}, "extra": []}
 CFG = cfglib.validate({})["selection"]  # the schema defaults: the paper's selection
@@ -46,7 +45,16 @@ def default_fixture():
         response(4, 0, "def has_close(numbers, threshold):\n" + he0.canonical_solution),
         response(5, 0, "def mean(values):\n    return sum(values) / len(values)\n"),
     ]
-    status = {"r0-0": "pass", "r0-1": "fail", "r1-0": "fail", "r1-1": "fail", "r2-0": "pass", "r3-0": "pass", "r4-0": "pass", "r5-0": "timeout"}
+    status = {
+        "r0-0": "pass",
+        "r0-1": "fail",
+        "r1-0": "fail",
+        "r1-1": "fail",
+        "r2-0": "pass",
+        "r3-0": "pass",
+        "r4-0": "pass",
+        "r5-0": "timeout",
+    }
     return instructions, responses, status
 
 
@@ -60,11 +68,20 @@ def run(tmp_path, instructions=None, responses=None, status=None, **changes):
     io.write_rows(paths["responses"], responses, schema(Response))
     io.write_rows(paths["executions"], executions, schema(Execution))
     out = tmp_path / "sft" / "dataset.parquet"
-    stats = select.run(instructions_path=str(paths["instructions"]), responses_paths=[str(paths["responses"])],
-                       executions_paths=[str(paths["executions"])], out=str(out), jsonl=str(out.with_suffix(".jsonl")),
-                       card=str(tmp_path / "sft" / "README.md"), stats_path=str(tmp_path / "sft" / "stats.json"),
-                       cfg=cfglib.deep_merge(CFG, changes), decontamination=DECONTAMINATION, benchmark_paths=benchmark_paths(), base_seed=1,
-                       provenance={"experiment": "test"})
+    stats = select.run(
+        instructions_path=str(paths["instructions"]),
+        responses_paths=[str(paths["responses"])],
+        executions_paths=[str(paths["executions"])],
+        out=str(out),
+        jsonl=str(out.with_suffix(".jsonl")),
+        card=str(tmp_path / "sft" / "README.md"),
+        stats_path=str(tmp_path / "sft" / "stats.json"),
+        cfg=cfglib.deep_merge(CFG, changes),
+        decontamination=DECONTAMINATION,
+        benchmark_paths=benchmark_paths(),
+        random_seed=1,
+        provenance={"experiment": "test"},
+    )
     return stats, io.read_rows(out)
 
 
@@ -94,11 +111,16 @@ def test_a_repeated_response_leaves_its_instruction_another_passing_one(tmp_path
 
 
 def test_the_papers_response_filters_each_drop_under_their_own_reason(tmp_path):
-    instructions = [instruction(0, "Write `area(r)` for a circle."), instruction(1, "Write `mean(values)`."),
-                    instruction(2, "Write `clamp(x)`. " + "Explain every step in great detail. " * 40)]
-    responses = [response(0, 0, "def area(r):\n    # TODO: use math.pi\n    return 3 * r * r\n"),
-                 response(1, 0, "def mean(values):\n    return sum(values) / len(values)\n", tests="def test():\n    assert mean([2]) == 2\n"),
-                 response(2, 0, "def clamp(x):\n    return min(1, max(0, x))\n")]
+    instructions = [
+        instruction(0, "Write `area(r)` for a circle."),
+        instruction(1, "Write `mean(values)`."),
+        instruction(2, "Write `clamp(x)`. " + "Explain every step in great detail. " * 40),
+    ]
+    responses = [
+        response(0, 0, "def area(r):\n    # TODO: use math.pi\n    return 3 * r * r\n"),
+        response(1, 0, "def mean(values):\n    return sum(values) / len(values)\n", tests="def test():\n    assert mean([2]) == 2\n"),
+        response(2, 0, "def clamp(x):\n    return min(1, max(0, x))\n"),
+    ]
     status = {"r0-0": "pass", "r1-0": "pass", "r2-0": "pass"}
     stats, rows = run(tmp_path, instructions, responses, status)
     assert rows == [] and stats.to_dict()["dropped"] == {"incomplete_response": 1, "tests_never_run": 1, "instruction_too_long": 1}
@@ -118,14 +140,21 @@ CODE = """def {}(values):
 
 
 def test_three_minhash_passes_drop_near_copies_of_instruction_and_code(tmp_path):
-    long = ("Write a function that takes a list of integers and returns the sum of the squares of the even ones, in one pass over "
-            "the list, without building an intermediate list, and returns zero for an empty list; negative even numbers count too, "
-            "and the function must not change the list it is given. Name it `{}`.")
-    instructions = [instruction(0, long.format("even_squares")), instruction(1, long.format("squares_of_evens")),
-                    instruction(2, "Given numbers, add up the squares of those divisible by two.")]
-    responses = [response(0, 0, CODE.format("even_squares", "Sum of the even squares.")),
-                 response(1, 0, "def f(xs):\n    return sum(x * x for x in xs if x % 2 == 0)\n"),
-                 response(2, 0, CODE.format("even_squares_sum", "Adds them up, each squared, when even."))]
+    long = (
+        "Write a function that takes a list of integers and returns the sum of the squares of the even ones, in one pass over "
+        "the list, without building an intermediate list, and returns zero for an empty list; negative even numbers count too, "
+        "and the function must not change the list it is given. Name it `{}`."
+    )
+    instructions = [
+        instruction(0, long.format("even_squares")),
+        instruction(1, long.format("squares_of_evens")),
+        instruction(2, "Given numbers, add up the squares of those divisible by two."),
+    ]
+    responses = [
+        response(0, 0, CODE.format("even_squares", "Sum of the even squares.")),
+        response(1, 0, "def f(xs):\n    return sum(x * x for x in xs if x % 2 == 0)\n"),
+        response(2, 0, CODE.format("even_squares_sum", "Adds them up, each squared, when even.")),
+    ]
     status = {"r0-0": "pass", "r1-0": "pass", "r2-0": "pass"}
     stats, rows = run(tmp_path, instructions, responses, status, decontaminate=False)
     assert stats.dropped == {"near_duplicate_instruction": 1, "near_duplicate_code": 1} and len(rows) == 1
@@ -161,19 +190,25 @@ def test_the_set_loads_with_datasets_and_has_a_card(tmp_path):
     assert card.startswith("---\n") and "| not_passing | 4 |" in card and "selection mode: `passing`" in card
 
 
-@pytest.mark.parametrize("code,functions,classes", [
-    ("def a_b():\n    pass\nclass My_Thing:\n    def run(self):\n        pass\n", {"ab", "run"}, {"mything"}),
-    ("def Area_Of(r):\n    return r\n", {"areaof"}, set()),
-    ("x = 1\n", set(), set()),
-    ("def (:", set(), set()),
-])
+@pytest.mark.parametrize(
+    "code,functions,classes",
+    [
+        ("def a_b():\n    pass\nclass My_Thing:\n    def run(self):\n        pass\n", {"ab", "run"}, {"mything"}),
+        ("def Area_Of(r):\n    return r\n", {"areaof"}, set()),
+        ("x = 1\n", set(), set()),
+        ("def (:", set(), set()),
+    ],
+)
 def test_function_and_class_names_are_normalized_as_the_paper_does(code, functions, classes):
     assert select.function_names(code) == (frozenset(functions), frozenset(classes))
 
 
 def test_names_that_differ_only_in_case_and_underscores_are_repeats(tmp_path):
     instructions = [instruction(0, "Write `area_of(r)` for a circle."), instruction(1, "Write `AreaOf(r)`, the area of a disc.")]
-    responses = [response(0, 0, "def area_of(r):\n    return 3.14159 * r * r\n"), response(1, 0, "def AreaOf(r):\n    return 3.1 * r ** 2\n")]
+    responses = [
+        response(0, 0, "def area_of(r):\n    return 3.14159 * r * r\n"),
+        response(1, 0, "def AreaOf(r):\n    return 3.1 * r ** 2\n"),
+    ]
     stats, rows = run(tmp_path, instructions, responses, {"r0-0": "pass", "r1-0": "pass"}, decontaminate=False)
     assert len(rows) == 1 and stats.dropped == {"duplicate_function_names": 1}
 
@@ -198,10 +233,20 @@ def test_selection_over_response_shards_keeps_what_one_shard_keeps(tmp_path):
         io.write_rows(root / f"responses-{k}.parquet", rs, schema(Response))
         io.write_rows(root / f"executions-{k}.parquet", es, schema(Execution))
     out = root / "sft" / "dataset.parquet"
-    stats = select.run(instructions_path=str(root / "instructions.parquet"), responses_paths=[str(root / f"responses-{k}.parquet") for k in range(3)],
-                       executions_paths=[str(root / f"executions-{k}.parquet") for k in range(3)], out=str(out),
-                       jsonl=str(out.with_suffix(".jsonl")), card=str(root / "sft" / "README.md"), stats_path=str(root / "sft" / "stats.json"),
-                       cfg=CFG, decontamination=DECONTAMINATION, benchmark_paths=benchmark_paths(), base_seed=1, provenance={"experiment": "test"})
+    stats = select.run(
+        instructions_path=str(root / "instructions.parquet"),
+        responses_paths=[str(root / f"responses-{k}.parquet") for k in range(3)],
+        executions_paths=[str(root / f"executions-{k}.parquet") for k in range(3)],
+        out=str(out),
+        jsonl=str(out.with_suffix(".jsonl")),
+        card=str(root / "sft" / "README.md"),
+        stats_path=str(root / "sft" / "stats.json"),
+        cfg=CFG,
+        decontamination=DECONTAMINATION,
+        benchmark_paths=benchmark_paths(),
+        random_seed=1,
+        provenance={"experiment": "test"},
+    )
     assert io.read_rows(out) == one
     assert stats.extra["shards"] == 3 and stats.n_in == len(responses)
     columns = io.read_table(root / "sft" / "candidates" / "shard-0.parquet").column_names

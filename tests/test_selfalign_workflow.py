@@ -12,12 +12,11 @@ import time
 
 import pytest
 import yaml
+from conftest import REPO, Workflow, base_overlay, benchmark_paths
+from seedutil import STDLIB
 
 from codealign import io
 from codealign.sandbox.pool import PREIMPORT
-
-from conftest import REPO, Workflow, base_overlay, benchmark_paths
-from seedutil import STDLIB
 
 pytestmark = pytest.mark.e2e
 
@@ -78,15 +77,15 @@ def test_the_selfalign_dag_with_gemma(tmp_path, gemma_model, benchmarks_availabl
     rejected = [r for k in (0, 1) for r in io.read_jsonl(wf.path(f"results/default/instruct/instructions/shard-{k}.rejected.jsonl"))]
     assert sorted(r["reason"] for r in rejected) == sorted(r for r, n in instructions["dropped"].items() for _ in range(n))
 
-    responses = io.read_json(wf.path("results/default/responses.stats.json"))
+    responses = io.read_json(wf.path("results/default/responses/responses.stats.json"))
     assert responses["items_in"] == instructions["out"] and responses["in"] == 2 * instructions["out"]
     assert responses["in"] == responses["out"] + sum(responses["dropped"].values())
-    execution = io.read_json(wf.path("results/default/execution.stats.json"))
+    execution = io.read_json(wf.path("results/default/execution/execution.stats.json"))
     assert execution["in"] == responses["out"] == sum(execution["verdicts"].values())
     assert execution["sandbox"]["isolation"] == ("nsjail" if execution["in"] else None)
     if execution["in"]:  # workers warmed with at least the core modules, recorded for the reader
         assert set(PREIMPORT) <= set(execution["sandbox"]["preimported"])
-    verdicts = io.read_rows(wf.path("results/default/execution.parquet"))
+    verdicts = io.read_rows(wf.path("results/default/execution/execution.parquet"))
     assert {v["status"] for v in verdicts} <= {"pass", "fail", "timeout", "out_of_memory", "crash"}
 
     sft = io.read_json(wf.path("results/default/sft/stats.json"))
@@ -138,6 +137,22 @@ def test_the_selfalign_dag_with_gemma(tmp_path, gemma_model, benchmarks_availabl
     assert again["generation"]["cached"] == 6 and again["generation"]["generated"] == 0
     assert io.read_rows(wf.path("results/default/instruct/instructions.parquet")) == rows, proc.stderr[-2000:]
 
+    # Re-sharding regenerates and re-executes nothing: the caches are keyed by content.
+    responses_rows = io.read_rows(wf.path("results/default/responses/responses.parquet"))
+    cfg["instruct"]["shards"] = 3
+    cfg["responses"]["shards"] = 2
+    config = wf.write_config(cfg)
+    proc = wf.run("results/default/execution/execution.parquet", config=config)
+    assert "rule instruct_concepts:" in proc.stderr and "rule execution:" in proc.stderr  # the shards did rerun
+    for stage in ("instruct/concepts", "instruct/instructions", "responses/responses"):
+        resharded = io.read_json(wf.path(f"results/default/{stage}.stats.json"))
+        generation = resharded["generation"]
+        assert generation["generated"] == 0 and generation["cached"] == generation["requests"], stage
+    assert io.read_json(wf.path("results/default/instruct/concepts.stats.json"))["shards"] == 3
+    assert io.read_json(wf.path("results/default/execution/execution.stats.json"))["executed"] == 0
+    assert io.read_rows(wf.path("results/default/instruct/instructions.parquet")) == rows
+    assert io.read_rows(wf.path("results/default/responses/responses.parquet")) == responses_rows
+
 
 def test_seed_to_instruction_mode_skips_concepts(tmp_path, gemma_model, benchmarks_available):
     wf = Workflow(tmp_path / "run")
@@ -150,27 +165,34 @@ def test_seed_to_instruction_mode_skips_concepts(tmp_path, gemma_model, benchmar
 
 
 def shard_command(workdir, config_path, seeds, out):
+    """The S→C shard by hand (``python -m``), with the names its rule gives the files."""
     return [
-        sys.executable, "-m", "codealign.selfalign.instruct", "concepts",
-        "--config", str(REPO / "config.yaml"), "--overlay", str(config_path),
-        "--items", str(seeds), "--out", str(out), "--stats", str(out) + ".stats.json", "--threads", "2",
+        *(sys.executable, "-m", "codealign.selfalign.instruct", "concepts"),
+        *("--config", str(REPO / "config.yaml"), "--overlay", str(config_path), "--threads", "2"),
+        *("--seeds", str(seeds), "--concepts", str(out), "--rejected", str(out) + ".rejected.jsonl"),
+        *("--stats", str(out) + ".stats.json", "--shards", "1", "--cache", str(out) + ".cache/shard-0-of-1.jsonl"),
     ]
 
 
 def test_a_killed_shard_resumes_and_equals_an_uninterrupted_run(tmp_path, gemma_model, benchmarks_available):
-    from codealign.records import Seed, schema, to_row
     from seedutil import stdlib_seed
+
+    from codealign.records import Seed, schema, to_row
 
     seeds = tmp_path / "seeds.parquet"
     picks = [("operator.py", n) for n in ("lt", "le", "eq", "ne", "ge", "gt")]
     io.write_rows(seeds, [to_row(stdlib_seed(*p)) for p in picks], schema(Seed))
     cfg = tmp_path / "overlay.yaml"
-    cfg.write_text(yaml.safe_dump({
-        "benchmarks": benchmark_paths(),
-        "models": {"base": str(gemma_model)},
-        "generation": {"transformers": {"batch_size": 1}},  # one request per resumable chunk
-        "instruct": {"concepts": {"k": 3, "max_new_tokens": 24}},
-    }))
+    cfg.write_text(
+        yaml.safe_dump(
+            {
+                "benchmarks": benchmark_paths(),
+                "models": {"base": str(gemma_model)},
+                "generation": {"transformers": {"batch_size": 1}},  # one request per resumable chunk
+                "instruct": {"concepts": {"k": 3, "max_new_tokens": 24}},
+            }
+        )
+    )
     env = {**os.environ, "PYTHONPATH": str(REPO / "src")}
 
     whole = tmp_path / "whole" / "concepts.parquet"
@@ -178,7 +200,9 @@ def test_a_killed_shard_resumes_and_equals_an_uninterrupted_run(tmp_path, gemma_
 
     killed = tmp_path / "killed" / "concepts.parquet"
     cache = str(killed) + ".cache/shard-0-of-1.jsonl"
-    proc = subprocess.Popen(shard_command(tmp_path, cfg, seeds, killed), env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        shard_command(tmp_path, cfg, seeds, killed), env=env, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and proc.poll() is None:
         if os.path.exists(cache) and len(open(cache).readlines()) >= 2:

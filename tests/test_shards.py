@@ -20,10 +20,22 @@ def _shard(tmp_path, k, ids, **extra):
 
 
 def test_merge_sums_counts_and_recomputes_rates(tmp_path):
-    a = _shard(tmp_path, 0, ["a", "b"], generation={"completion_tokens": 100, "generation_seconds": 10.0, "tokens_per_second": 10.0},
-               backend="vllm", median_duration_s=0.5)
-    b = _shard(tmp_path, 1, ["c"], generation={"completion_tokens": 300, "generation_seconds": 10.0, "tokens_per_second": 30.0},
-               backend="vllm", median_duration_s=0.7)
+    a = _shard(
+        tmp_path,
+        0,
+        ["a", "b"],
+        generation={"completion_tokens": 100, "generation_seconds": 10.0, "tokens_per_second": 10.0},
+        backend="vllm",
+        median_duration_s=0.5,
+    )
+    b = _shard(
+        tmp_path,
+        1,
+        ["c"],
+        generation={"completion_tokens": 300, "generation_seconds": 10.0, "tokens_per_second": 30.0},
+        backend="vllm",
+        median_duration_s=0.7,
+    )
     stats = gather(stage="responses", shards=[a[0], b[0]], shard_stats=[a[1], b[1]], out=tmp_path / "all.parquet", schema=SCHEMA)
     assert [r["id"] for r in io.read_rows(tmp_path / "all.parquet")] == ["a", "b", "c"]
     d = stats.to_dict()
@@ -50,9 +62,16 @@ def test_merge_refuses_shards_of_different_units():
 
 def test_merge_keeps_the_description_of_the_shard_that_started_a_sandbox():
     idle = {**Stats("execution", unit_in="responses").to_dict(), "sandbox": {"isolation": None}, "executed": 0, "execution_seconds": 0}
-    busy = {**Stats("execution", unit_in="responses", n_in=4, n_out=2).to_dict(), "dropped": {"fail": 2},
-            "sandbox": {"isolation": "nsjail", "workers": 2}, "executed": 4, "execution_seconds": 2.0, "programs_per_second": 2.0,
-            "verdicts": {"pass": 2, "fail": 2}, "pass_rate": 0.5}
+    busy = {
+        **Stats("execution", unit_in="responses", n_in=4, n_out=2).to_dict(),
+        "dropped": {"fail": 2},
+        "sandbox": {"isolation": "nsjail", "workers": 2},
+        "executed": 4,
+        "execution_seconds": 2.0,
+        "programs_per_second": 2.0,
+        "verdicts": {"pass": 2, "fail": 2},
+        "pass_rate": 0.5,
+    }
     merged = Stats.merge("execution", [idle, busy, busy])
     assert merged.extra["sandbox"] == {"isolation": "nsjail", "workers": 2}
     assert merged.extra["programs_per_second"] == 2.0 and merged.extra["pass_rate"] == 0.5

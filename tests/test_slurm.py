@@ -8,12 +8,12 @@ import subprocess
 import sys
 
 import pytest
-
-from codealign import io, report
-
 from conftest import REPO, Workflow, base_overlay
 from seedutil import STDLIB
 from slurmutil import LocalSlurm, Unavailable
+
+from codealign import io
+from codealign.report import provenance
 
 pytestmark = pytest.mark.e2e
 
@@ -38,25 +38,59 @@ def test_a_small_dag_runs_as_slurm_jobs_with_gpus_where_rules_ask(tmp_path, slur
     (corpus / "operator.py").write_text((STDLIB / "operator.py").read_text())
     wf = Workflow(tmp_path / "run")
     wf.workdir.mkdir()
-    config = wf.write_config({
-        **base_overlay(),
-        "models": {"base": str(gemma_model)},
-        "seeds": {"corpus": {"sources": [{"kind": "files", "paths": [str(corpus)]}]},
-                  "filters": {"typecheck": {"enabled": False}}, "judge": {"max_seeds": 2, "k": 1, "apply": False}},
-    })
-    cmd = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--directory", str(wf.workdir),
-           "--profile", str(REPO / "profiles" / "slurm"),
-           "--slurm-partition-config", str(REPO / "profiles" / "slurm" / "partitions.yaml"),  # the profile's path is relative to the checkout
-           "--slurm-no-account", "--slurm-init-seconds-before-status-checks", "1", "--max-threads", "2",
-           "--default-resources", "mem_mb=1000", "cpus_per_task=1", "runtime=30",
-           "--configfile", str(config), "--", "results/default/seeds/funnel.json"]
+    config = wf.write_config(
+        {
+            **base_overlay(),
+            "models": {"base": str(gemma_model)},
+            "seeds": {
+                "corpus": {"sources": [{"kind": "files", "paths": [str(corpus)]}]},
+                "filters": {"typecheck": {"enabled": False}},
+                "judge": {"max_seeds": 2, "k": 1, "apply": False},
+            },
+        }
+    )
+    cmd = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(REPO / "Snakefile"),
+        "--directory",
+        str(wf.workdir),
+        "--profile",
+        str(REPO / "profiles" / "slurm"),
+        "--slurm-partition-config",
+        str(REPO / "profiles" / "slurm" / "partitions.yaml"),  # the profile's path is relative to the checkout
+        "--slurm-no-account",
+        "--slurm-init-seconds-before-status-checks",
+        "1",
+        "--max-threads",
+        "2",
+        "--default-resources",
+        "mem_mb=1000",
+        "cpus_per_task=1",
+        "runtime=30",
+        "--configfile",
+        str(config),
+        "--",
+        "results/default/seeds/funnel.json",
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=1500)
     assert proc.returncode == 0, proc.stderr[-6000:]
 
     submitted = dict(re.findall(r"Job \d+ has been submitted with SLURM jobid (\d+) \(log: .*/rule_(\w+)/", proc.stderr))
     rules = {rule: [j for j, r in submitted.items() if r == rule] for rule in set(submitted.values())}
-    assert set(rules) == {"seeds_corpus", "seeds_extract", "seeds_filter", "seeds_signatures", "seeds_dedup", "seeds_decontaminate", "seeds_judge",
-                          "seeds_judge_gather", "seeds_funnel"}
+    assert set(rules) == {
+        "seeds_corpus",
+        "seeds_extract",
+        "seeds_filter",
+        "seeds_signatures",
+        "seeds_dedup",
+        "seeds_decontaminate",
+        "seeds_judge",
+        "seeds_judge_gather",
+        "seeds_funnel",
+    }
     for job_id, rule in submitted.items():
         job = slurm.job(job_id)
         assert job["JobState"] == "COMPLETED", (rule, job)
@@ -73,4 +107,4 @@ def test_a_small_dag_runs_as_slurm_jobs_with_gpus_where_rules_ask(tmp_path, slur
     assert wf.path("results/default/logs/seeds_funnel.log").exists()
     assert io.read_json(wf.path("results/default/seeds/funnel.json"))["seeds"] == 2
     # the provenance record finds the cluster's job ids
-    assert set(report.cluster_jobs(str(wf.workdir))) == set(submitted)
+    assert set(provenance.cluster_jobs(str(wf.workdir))) == set(submitted)

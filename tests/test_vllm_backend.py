@@ -3,12 +3,11 @@
 import sys
 
 import pytest
+from conftest import gemma_spec
 
 from codealign.generation.backend import BackendUnavailable, Request, Sampling
 
-from conftest import gemma_spec
-
-PROMPT = "def fibonacci(n):\n    \"\"\"Return the n-th Fibonacci number.\"\"\"\n"
+PROMPT = 'def fibonacci(n):\n    """Return the n-th Fibonacci number."""\n'
 
 
 @pytest.fixture(scope="module")

@@ -4,11 +4,9 @@ import re
 import shutil
 
 import pytest
-import yaml
+from conftest import REPO, Workflow, base_overlay
 
 from codealign import workflow
-
-from conftest import REPO, Workflow, base_overlay
 
 # Every stage module a rule hashes into its code version.
 STAGE_MODULES = sorted(set(re.findall(r'code_version\("([\w.]+)"\)', "".join(p.read_text() for p in (REPO / "rules").glob("*.smk")))))
@@ -17,7 +15,7 @@ CACHED = (workflow._module_file, workflow.module_closure, workflow.package_data,
 
 def test_a_stage_depends_on_the_modules_it_imports_and_no_others():
     closure = set(workflow.module_closure("codealign.seeds.dedup"))
-    assert {"codealign.seeds.dedup", "codealign.dedup", "codealign.io", "codealign.stats", "codealign.records"} <= closure
+    assert {"codealign.seeds.dedup", "codealign.algorithms.dedup", "codealign.io", "codealign.stats", "codealign.records"} <= closure
     assert "codealign.seeds.filter" not in closure and "codealign.seeds.corpus" not in closure
 
 
@@ -50,12 +48,15 @@ def stages_rerun_by_editing(root, relative_path):
 
 def test_the_sandbox_worker_script_versions_the_stages_that_run_programs(package_copy):
     assert stages_rerun_by_editing(package_copy, "sandbox/worker.py") == {
-        "codealign.selfalign.execute", "codealign.codeocean.generate", "codealign.evaluate.stage"}
+        "codealign.selfalign.execute",
+        "codealign.codeocean.generate",
+        "codealign.evaluate.stage",
+    }
 
 
 def test_a_shipped_fewshot_bank_versions_exactly_the_stages_that_prompt_with_it(package_copy):
     assert stages_rerun_by_editing(package_copy, "data/fewshot.yaml") == {"codealign.selfalign.instruct", "codealign.selfalign.respond"}
-    assert stages_rerun_by_editing(package_copy, "data/judge_fewshot.yaml") == {"codealign.selfalign.judge"}
+    assert stages_rerun_by_editing(package_copy, "data/judge_fewshot.yaml") == {"codealign.seeds.judge"}
     assert stages_rerun_by_editing(package_copy, "data/codeocean_fewshot.yaml") == {"codealign.codeocean.generate"}
 
 

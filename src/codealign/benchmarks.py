@@ -125,8 +125,11 @@ def load_livecodebench(path: str | os.PathLike, benchmark: str = "livecodebench"
     """LiveCodeBench code generation: every question's statement."""
     root = resolve_path(os.fspath(path))
     files = sorted(glob.glob(os.path.join(root, "test*.jsonl"))) if os.path.isdir(root) else sorted(glob.glob(root))
-    return [Task(benchmark, str(row["question_id"]), row["question_content"], "", "", row["question_content"], row)
-            for file in files for row in read_jsonl(file)]
+    return [
+        Task(benchmark, str(row["question_id"]), row["question_content"], "", "", row["question_content"], row)
+        for file in files
+        for row in read_jsonl(file)
+    ]
 
 
 def load_fields(path: str | os.PathLike, fields: list[str], benchmark: str | None = None) -> list[Task]:
@@ -142,8 +145,14 @@ def load_fields(path: str | os.PathLike, fields: list[str], benchmark: str | Non
     return tasks
 
 
-LOADERS = {"humaneval": load_humaneval, "humanevalplus": load_humaneval, "mbpp": load_mbpp, "mbppplus": load_mbpp,
-           "ds1000": load_ds1000, "livecodebench": load_livecodebench}
+LOADERS = {
+    "humaneval": load_humaneval,
+    "humanevalplus": load_humaneval,
+    "mbpp": load_mbpp,
+    "mbppplus": load_mbpp,
+    "ds1000": load_ds1000,
+    "livecodebench": load_livecodebench,
+}
 
 
 def load(benchmark: str, path: str | os.PathLike) -> list[Task]:

@@ -1,42 +1,144 @@
-"""What every stage's command line shares: ``--config``/``--overlay``/``--experiment``/``--log``.
+"""One declaration of how a stage function is called, shared by its rule's script and ``python -m``.
 
-A stage runs by hand with the same arguments as its rule, e.g.::
+Each stage module declares an :class:`Entry` beside its function: which keyword arguments are the
+rule's inputs, outputs, params, wildcards and config sections, under the rule's own names. The
+rule's script is then one line, ``ENTRY.from_snakemake(snakemake)``, and the same stage runs by
+hand with a command line that mirrors the rule::
 
     python -m codealign.seeds.filter --seeds results/default/seeds/raw/shard-0.parquet \\
-        --out results/default/seeds/filtered/shard-0.parquet --stats results/default/seeds/filtered/shard-0.stats.json
+        --filtered results/default/seeds/filtered/shard-0.parquet \\
+        --stats results/default/seeds/filtered/shard-0.stats.json
 
-The config section the rule would pass as a param is read from the workflow config (the
-embedded ``config.yaml`` unless ``--config`` says otherwise), for the chosen experiment.
+By hand, a config section the rule passes as a param is read from the workflow config (the
+embedded ``config.yaml`` unless ``--config`` says otherwise, plus ``--overlay`` files) for
+``--experiment``. ``tests/test_cli.py`` checks every declaration against its rule, so the three
+cannot drift apart.
 """
 
 from __future__ import annotations
 
 import argparse
+import inspect
 import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
 
 from codealign import config as cfglib
 
-
-def parser(description: str) -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(description=description)
-    p.add_argument("--config", help="workflow config (default: the embedded config.yaml)")
-    p.add_argument("--overlay", action="append", default=[], help="config overlays merged in order")
-    p.add_argument("--experiment", default="default", help="experiment whose effective config to use")
-    p.add_argument("--log", help="also write the log here")
-    p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
-    return p
+# A config argument is a dotted section of the experiment's effective config, or a function of
+# (effective config, experiment name) for a value the rule builds from several sections.
+ConfigSource = str | Callable[[dict, str], Any]
 
 
-def section(args: argparse.Namespace, dotted: str, *, check_paths: bool = True):
-    """The effective config section ``dotted`` for ``args.experiment``."""
-    config = cfglib.load(args.config, args.overlay, check=check_paths)
-    experiments = cfglib.experiment_configs(config)
-    if args.experiment not in experiments:
-        raise SystemExit(f"unknown experiment {args.experiment!r}; config defines {sorted(experiments)}")
-    return cfglib.get(experiments[args.experiment], dotted)
+@dataclass(frozen=True)
+class Entry:
+    """How a stage function is called. Every mapping goes from the function's keyword argument to
+    the rule's name for it (``inputs``/``outputs``: names in ``input:``/``output:``; ``params``:
+    a rule param; ``wildcards``: a wildcard), except ``config``, which maps an argument to the
+    config section it is (the rule passes it as a param of the argument's own name).
+    ``threads`` and ``log_file`` come from the job; ``resources`` from the job's resources."""
+
+    func: Callable
+    inputs: Mapping[str, str] = field(default_factory=dict)
+    outputs: Mapping[str, str] = field(default_factory=dict)
+    params: Mapping[str, str] = field(default_factory=dict)
+    config: Mapping[str, ConfigSource] = field(default_factory=dict)
+    wildcards: Mapping[str, str] = field(default_factory=dict)
+    resources: Mapping[str, str] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        accepted = set(inspect.signature(self.func).parameters)
+        declared = [*self.inputs, *self.outputs, *self.params, *self.config, *self.wildcards, *self.resources]
+        unknown = [name for name in declared if name not in accepted]
+        if unknown or len(declared) != len(set(declared)):
+            raise TypeError(f"{self.func.__qualname__}: declared arguments {unknown or declared} do not match its signature")
+        flags = [*self.inputs.values(), *self.outputs.values(), *self.params.values(), *self.wildcards.values()]
+        if len(flags) != len(set(flags)):  # an input and an output of one name would be one command-line flag
+            raise TypeError(f"{self.func.__qualname__}: the rule's names {flags} repeat")
+
+    def _annotation(self, argument: str) -> str:
+        annotation = inspect.signature(self.func).parameters[argument].annotation
+        return annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
+
+    def _cast(self, argument: str) -> type:
+        return int if self._annotation(argument) == "int" else str
+
+    def _is_list(self, argument: str) -> bool:
+        return self._annotation(argument).startswith("list")
+
+    def _job_extras(self, threads: int, log_file: str | None) -> dict[str, Any]:
+        accepted = inspect.signature(self.func).parameters
+        return {k: v for k, v in (("threads", threads), ("log_file", log_file)) if k in accepted}
+
+    def from_snakemake(self, smk) -> Any:
+        """Call the stage with a Snakemake job's inputs, outputs, params and wildcards."""
+        kwargs: dict[str, Any] = {}
+        optional = {k for k, v in inspect.signature(self.func).parameters.items() if v.default is not inspect.Parameter.empty}
+        for source, names in ((smk.input, self.inputs), (smk.output, self.outputs)):
+            for argument, name in names.items():
+                if name not in source.keys() and argument in optional:
+                    continue  # an input the rule adds only when there is one (the training sets, a local model)
+                kwargs[argument] = list(source[name]) if self._is_list(argument) else source[name]
+        kwargs.update({argument: smk.params[name] for argument, name in self.params.items()})
+        kwargs.update({argument: smk.params[argument] for argument in self.config})
+        kwargs.update({argument: self._cast(argument)(smk.wildcards[name]) for argument, name in self.wildcards.items()})
+        kwargs.update({argument: smk.resources.get(name) for argument, name in self.resources.items()})
+        return self.func(**kwargs, **self._job_extras(smk.threads, smk.log[0] if smk.log else None))
+
+    def parser(self, prog: str | None = None) -> argparse.ArgumentParser:
+        doc = inspect.getdoc(self.func) or ""
+        p = argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[0])
+        defaults = {k: v.default for k, v in inspect.signature(self.func).parameters.items() if v.default is not inspect.Parameter.empty}
+        for names in (self.inputs, self.outputs, self.params):
+            for argument, name in names.items():
+                listed = self._is_list(argument)
+                p.add_argument(
+                    f"--{name}",
+                    dest=argument,
+                    nargs="+" if listed else None,
+                    type=int if self._annotation(argument) == "int" else None,
+                    required=argument not in defaults,
+                    default=defaults.get(argument),
+                )
+        for argument, name in self.wildcards.items():  # a shard number defaults to the first shard
+            cast = self._cast(argument)
+            p.add_argument(f"--{name}", dest=argument, type=cast, required=cast is not int, default=0 if cast is int else None)
+        for argument, name in self.resources.items():
+            p.add_argument(f"--{name.replace('_', '-')}", dest=argument, type=int, default=defaults.get(argument))
+        p.add_argument("--config", help="workflow config (default: the embedded config.yaml)")
+        p.add_argument("--overlay", action="append", default=[], help="config overlays merged in order")
+        p.add_argument("--experiment", default="default", help="experiment whose effective config to use")
+        p.add_argument("--log", help="also write the log here")
+        p.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+        return p
+
+    def main(self, argv: list[str] | None = None, prog: str | None = None) -> Any:
+        """Run the stage by hand: arguments named as in its rule, config sections from the config."""
+        args = self.parser(prog).parse_args(argv)
+        kwargs = {k: v for k, v in vars(args).items() if k not in ("config", "overlay", "experiment", "log", "threads")}
+        if self.config:
+            effective = experiment_config(args.config, args.overlay, args.experiment)
+            for argument, source in self.config.items():
+                kwargs[argument] = source(effective, args.experiment) if callable(source) else cfglib.get(effective, source)
+        return self.func(**kwargs, **self._job_extras(args.threads, args.log))
 
 
-def full(args: argparse.Namespace, *, check_paths: bool = True) -> dict:
-    """The effective config of ``args.experiment``."""
-    config = cfglib.load(args.config, args.overlay, check=check_paths)
-    return cfglib.experiment_configs(config)[args.experiment]
+def experiment_config(config: str | None, overlays: list[str], experiment: str) -> dict:
+    """The effective, validated config of ``experiment`` (as the workflow merges it). Its paths are
+    not checked here: they are relative to the run's directory, and a stage reports a missing file
+    it reads itself."""
+    experiments = cfglib.experiment_configs(cfglib.load(config, overlays, check=False))
+    if experiment not in experiments:
+        raise SystemExit(f"unknown experiment {experiment!r}; config defines {sorted(experiments)}")
+    return experiments[experiment]
+
+
+def main(entries: Mapping[str, Entry], argv: list[str] | None = None, prog: str | None = None) -> Any:
+    """A module with several stages: ``python -m <module> <step> ...`` runs the entry named ``step``."""
+    import sys
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or argv[0] not in entries:
+        raise SystemExit(f"usage: {prog or 'python -m <module>'} {{{','.join(entries)}}} [arguments]")
+    return entries[argv[0]].main(argv[1:], prog=f"{prog} {argv[0]}" if prog else argv[0])

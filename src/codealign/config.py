@@ -193,7 +193,7 @@ def _matches(node: dict, condition: dict) -> bool:
 def resolve_path(value: str) -> str:
     """Resolve a config path value; ``package:<module>/<file>`` names a file a package ships."""
     if value.startswith("package:"):
-        module, _, rel = value[len("package:"):].partition("/")
+        module, _, rel = value[len("package:") :].partition("/")
         try:
             return str(resources.files(module).joinpath(rel))
         except ModuleNotFoundError as err:

@@ -150,7 +150,7 @@ class ParquetShardWriter:
         self._buffered_rows = 0
         self._buffered_bytes = 0
 
-    def __enter__(self) -> "ParquetShardWriter":
+    def __enter__(self) -> ParquetShardWriter:
         tmp = self._stack.enter_context(atomic_path(self.path))
         self._fh = self._stack.enter_context(open(tmp, "wb"))
         self._sink = _HashingSink(self._fh)

@@ -28,8 +28,9 @@ def _alone(fn: Callable[[list], list], item: Any, lost: Callable[[Any], Any]) ->
             return [lost(item)]
 
 
-def map_batches(fn: Callable[[list], list], batches: Iterable[list], processes: int, lost: Callable[[Any], Any],
-                window: int | None = None) -> Iterator[list]:
+def map_batches(
+    fn: Callable[[list], list], batches: Iterable[list], processes: int, lost: Callable[[Any], Any], window: int | None = None
+) -> Iterator[list]:
     """``fn(batch)`` for every batch, in order, on ``processes`` forked workers (in this process
     when 1). ``window`` bounds the batches in flight (default 4 per process)."""
     if processes <= 1:

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import os
 
-from codealign import train
 from codealign.config import ConfigError
+from codealign.train import stage as train
 
 
 def check_runnable(experiments: dict[str, dict], *, local: bool) -> None:
@@ -32,10 +32,14 @@ def check_runnable(experiments: dict[str, dict], *, local: bool) -> None:
         users = [key for key, stage in stages.items() if (stage.get("backend") or cfg["generation"]["backend"]) == "vllm"]
         python = cfg["generation"]["vllm"]["python"]
         if users and python and not os.path.exists(os.path.expanduser(python)):
-            problems.append(f"generation.vllm.python: {python!r} does not exist, and {', '.join(users)} use(s) the vllm backend "
-                            "(make setup-vllm builds .venv-vllm; or choose another backend)")
+            problems.append(
+                f"generation.vllm.python: {python!r} does not exist, and {', '.join(users)} use(s) the vllm backend "
+                "(make setup-vllm builds .venv-vllm; or choose another backend)"
+            )
         for benchmark in cfg["eval"]["benchmarks"]:
             if benchmark in ("livecodebench", "ds1000") and not cfg["benchmarks"].get(benchmark):
-                problems.append(f"eval.benchmarks: {benchmark} is listed but benchmarks.{benchmark} names no file (read by rule eval_tasks)")
+                problems.append(
+                    f"eval.benchmarks: {benchmark} is listed but benchmarks.{benchmark} names no file (read by rule eval_tasks)"
+                )
     if problems:
         raise ConfigError("Cannot run here:\n  - " + "\n  - ".join(dict.fromkeys(problems)))

@@ -41,8 +41,15 @@ def merge_stats(stage: str, shard_stats: Sequence[str | os.PathLike], *, rows: i
     return Stats.merge(stage, read_parts(shard_stats), rows=rows)
 
 
-def gather(*, stage: str, shards: Sequence[str | os.PathLike], shard_stats: Sequence[str | os.PathLike], out: str | os.PathLike,
-           schema: pa.Schema, rows_are: str = "out") -> Stats:
+def gather(
+    *,
+    stage: str,
+    shards: Sequence[str | os.PathLike],
+    shard_stats: Sequence[str | os.PathLike],
+    out: str | os.PathLike,
+    schema: pa.Schema,
+    rows_are: str = "out",
+) -> Stats:
     """Join ``shards`` into ``out`` and return their merged stats (not yet saved). ``rows_are``
     names the count a shard's rows must match: ``out`` (what it kept), or ``in`` for a stage
     that writes a row for every input (execution's verdicts)."""
@@ -54,8 +61,9 @@ def gather(*, stage: str, shards: Sequence[str | os.PathLike], shard_stats: Sequ
             before = writer.rows
             writer.write_table(io.read_table(path))
             if writer.rows - before != part[rows_are]:
-                raise ShardMismatch(f"{stage}: {os.fspath(path)} holds {writer.rows - before} rows but its stats count "
-                                    f"{part[rows_are]} {rows_are}")
+                raise ShardMismatch(
+                    f"{stage}: {os.fspath(path)} holds {writer.rows - before} rows but its stats count {part[rows_are]} {rows_are}"
+                )
     stats = Stats.merge(stage, parts, rows=writer.rows, rows_are=rows_are)
     log.info("gathered %d shards: %d rows", len(shards), writer.rows)
     return stats

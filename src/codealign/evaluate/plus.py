@@ -36,7 +36,9 @@ KNOWN_BROKEN = {
     "humanevalplus": {"HumanEval/32": "EvalPlus 0.3.1's oracle fails even the canonical solution (fixed upstream after 0.3.1)"},
     "mbppplus": {"Mbpp/255": "EvalPlus 0.3.1 fails even the canonical solution on its plus input (['Dog', …], 77), every run"},
 }
-INSTRUCTION = "Please provide a self-contained Python script that solves the following problem in a markdown code block:\n```\n{prompt}\n```\n"
+INSTRUCTION = (
+    "Please provide a self-contained Python script that solves the following problem in a markdown code block:\n```\n{prompt}\n```\n"
+)
 RESPONSE = "Below is a Python script with a self-contained function that solves the problem and passes corresponding tests:\n```python\n"
 COMPLETION_STOP = ("\ndef ", "\nclass ", "\nif __name__", "\nprint(", "\nassert ", '\n"""', "\n```")
 
@@ -85,8 +87,16 @@ def solution_from(task: dict, prefix: str, completion: str, style: str) -> str:
     return clean
 
 
-def score(benchmark: str, samples: str, override: str, cache_dir: str, parallel: int = 1, timeout: float = 7200,
-          min_time_limit: float = 1.0, gt_time_limit_factor: float = 4.0) -> dict:
+def score(
+    benchmark: str,
+    samples: str,
+    override: str,
+    cache_dir: str,
+    parallel: int = 1,
+    timeout: float = 7200,
+    min_time_limit: float = 1.0,
+    gt_time_limit_factor: float = 4.0,
+) -> dict:
     """Run ``evalplus.evaluate`` on a sample file; return its result JSON.
 
     The time limits are EvalPlus's (its defaults: at least 1 s, 4x the canonical solution's time);
@@ -95,9 +105,22 @@ def score(benchmark: str, samples: str, override: str, cache_dir: str, parallel:
     env = {**os.environ, OVERRIDE_ENV[benchmark]: os.path.abspath(override), "XDG_CACHE_HOME": os.path.abspath(cache_dir)}
     results = samples.replace(".jsonl", "_eval_results.json")
     Path(results).unlink(missing_ok=True)
-    cmd = [sys.executable, "-m", "evalplus.evaluate", "--dataset", DATASET[benchmark], "--samples", samples,
-           "--parallel", str(parallel), "--i-just-wanna-run", "--min_time_limit", str(min_time_limit),
-           "--gt_time_limit_factor", str(gt_time_limit_factor)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "evalplus.evaluate",
+        "--dataset",
+        DATASET[benchmark],
+        "--samples",
+        samples,
+        "--parallel",
+        str(parallel),
+        "--i-just-wanna-run",
+        "--min_time_limit",
+        str(min_time_limit),
+        "--gt_time_limit_factor",
+        str(gt_time_limit_factor),
+    ]
     proc = subprocess.run(cmd, capture_output=True, text=True, env=env, timeout=timeout)
     if proc.returncode != 0 or not Path(results).exists():
         raise RuntimeError(f"evalplus.evaluate failed ({proc.returncode}): {proc.stderr[-2000:]}")
@@ -110,7 +133,10 @@ def summarize(benchmark: str, results: dict) -> dict:
     per_task = {}
     for task_id, attempts in results["eval"].items():
         first = attempts[0]
-        per_task[task_id] = {"base": first["base_status"] == "pass", "plus": first["base_status"] == "pass" and first["plus_status"] == "pass"}
+        per_task[task_id] = {
+            "base": first["base_status"] == "pass",
+            "plus": first["base_status"] == "pass" and first["plus_status"] == "pass",
+        }
     counted = {t: r for t, r in per_task.items() if t not in broken}
     n = len(counted)
     return {

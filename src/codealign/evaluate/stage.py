@@ -20,17 +20,16 @@ import logging
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from codealign import io, logs
+from codealign import io, logs, plots
 from codealign.benchmarks import read_jsonl
 from codealign.config import resolve_path, validate
 from codealign.evaluate import ds1000, livecodebench, plus
 from codealign.evaluate.uncertainty import interval, mcnemar
-from codealign.generation import runner
+from codealign.generation import llmstage, runner
 from codealign.generation.backend import BackendSpec, Request, Sampling
 from codealign.generation.models import fingerprint
 from codealign.generation.prompts import instruction_prompt_of
 from codealign.sandbox import Sandbox, SandboxConfig
-from codealign.selfalign import llmstage
 from codealign.stats import Stats
 
 log = logging.getLogger("codealign.evaluate")
@@ -116,14 +115,28 @@ def eval_sampling(cfg: dict, seed: int) -> Sampling:
     return Sampling(0.0, 1.0, cfg["max_new_tokens"], (), 1, seed)
 
 
-def generate(*, benchmark: str, tasks_path: str, model: str, cfg: dict, generation: dict, models: dict, template: dict,
-             base_seed: int, out: str, stats_path: str, cache_path: str, checkpoint: str | None = None, threads: int = 1,
-             log_file: str | None = None) -> Stats:
+def generate(
+    *,
+    benchmark: str,
+    tasks_path: str,
+    model: str,
+    cfg: dict,
+    generation: dict,
+    models: dict,
+    template: dict,
+    random_seed: int,
+    out: str,
+    stats_path: str,
+    cache_path: str,
+    checkpoint: str | None = None,
+    threads: int = 1,
+    log_file: str | None = None,
+) -> Stats:
     logs.setup(log_file)
     tasks = _read_tasks(benchmark, tasks_path)
     style = cfg["styles"][model]
     spec = model_spec(model, cfg, generation, models, checkpoint, threads)
-    built = [request_for(benchmark, t, style, template, eval_sampling(cfg, base_seed + i)) for i, t in enumerate(tasks)]
+    built = [request_for(benchmark, t, style, template, eval_sampling(cfg, random_seed + i)) for i, t in enumerate(tasks)]
     completions, run_stats = runner.run([r for r, _ in built], spec, cache_path)
     samples, empty = [], 0
     for task, (_, prefix), result in zip(tasks, built, completions):
@@ -138,8 +151,14 @@ def generate(*, benchmark: str, tasks_path: str, model: str, cfg: dict, generati
         samples.append({"task_id": task_id(benchmark, task), "solution": solution, "finish_reason": result[0].finish_reason})
     io.write_jsonl(out, samples)
     stats = Stats(f"eval_generate_{benchmark}_{model}", unit_in="tasks", unit_out="samples", n_in=len(tasks), n_out=len(samples))
-    stats.extra.update(style=style, empty_solutions=empty, generation=run_stats.to_dict(), backend=spec.kind, model=spec.model_fingerprint,
-                       truncated=sum(s["finish_reason"] == "length" for s in samples))
+    stats.extra.update(
+        style=style,
+        empty_solutions=empty,
+        generation=run_stats.to_dict(),
+        backend=spec.kind,
+        model=spec.model_fingerprint,
+        truncated=sum(s["finish_reason"] == "length" for s in samples),
+    )
     stats.save(stats_path)
     log.info("%s/%s: %d samples (%d empty) in %s style", benchmark, model, len(samples), empty, style)
     return stats
@@ -160,8 +179,10 @@ def _sandboxed(benchmark: str, tasks: dict, samples: list[dict], execution: dict
         if benchmark == "ds1000":
             check = box.run(["import " + ", ".join(ds1000.LIBRARIES)], replace(base, timeout_s=120))[0]
             if check.status != "pass":
-                raise RuntimeError(f"DS-1000 needs {', '.join(ds1000.LIBRARIES)} inside the sandbox, and they do not import there "
-                                   f"({check.status}: {check.detail[-300:]}); see execution.python and execution.site_packages")
+                raise RuntimeError(
+                    f"DS-1000 needs {', '.join(ds1000.LIBRARIES)} inside the sandbox, and they do not import there "
+                    f"({check.status}: {check.detail[-300:]}); see execution.python and execution.site_packages"
+                )
         for timeout in sorted(set(timeouts)):
             indices = [i for i, t in enumerate(timeouts) if t == timeout]
             for i, v in zip(indices, box.run([programs[i] for i in indices], replace(base, timeout_s=timeout))):
@@ -169,8 +190,19 @@ def _sandboxed(benchmark: str, tasks: dict, samples: list[dict], execution: dict
         return verdicts, box.isolation
 
 
-def score(*, benchmark: str, tasks_path: str, samples_path: str, out: str, execution: dict, cache_dir: str, threads: int = 1,
-          evalplus: dict | None = None, harness: dict | None = None, log_file: str | None = None) -> dict:
+def score(
+    *,
+    benchmark: str,
+    tasks_path: str,
+    samples_path: str,
+    out: str,
+    execution: dict,
+    cache_dir: str,
+    threads: int = 1,
+    evalplus: dict | None = None,
+    harness: dict | None = None,
+    log_file: str | None = None,
+) -> dict:
     """``harness``: the benchmark's own section of ``eval`` (LiveCodeBench's per-test and DS-1000's
     per-problem time limits)."""
     logs.setup(log_file)
@@ -179,9 +211,18 @@ def score(*, benchmark: str, tasks_path: str, samples_path: str, out: str, execu
         clean = Path(out).with_name("evalplus_samples.jsonl")
         io.write_jsonl(clean, ({"task_id": s["task_id"], "solution": s["solution"]} for s in samples))
         limits = evalplus or {}
-        result = plus.summarize(benchmark, plus.score(benchmark, str(clean), tasks_path, cache_dir, parallel=max(1, threads),
-                                                      min_time_limit=limits.get("min_time_limit", 1.0),
-                                                      gt_time_limit_factor=limits.get("gt_time_limit_factor", 4.0)))
+        result = plus.summarize(
+            benchmark,
+            plus.score(
+                benchmark,
+                str(clean),
+                tasks_path,
+                cache_dir,
+                parallel=max(1, threads),
+                min_time_limit=limits.get("min_time_limit", 1.0),
+                gt_time_limit_factor=limits.get("gt_time_limit_factor", 4.0),
+            ),
+        )
     else:
         tasks = {task_id(benchmark, t): t for t in _read_tasks(benchmark, tasks_path)}
         defaults = validate({})["eval"][benchmark]  # the schema's, for a by-hand call without the section
@@ -189,7 +230,13 @@ def score(*, benchmark: str, tasks_path: str, samples_path: str, out: str, execu
         per_task = {s["task_id"]: v.status == "pass" for s, v in zip(samples, verdicts)}
         details = {s["task_id"]: {"status": v.status, "detail": v.detail[:300]} for s, v in zip(samples, verdicts)}
         n = len(per_task)
-        result = {"tasks": n, "pass@1": round(sum(per_task.values()) / n, 4) if n else None, "per_task": per_task, "details": details, "isolation": isolation}
+        result = {
+            "tasks": n,
+            "pass@1": round(sum(per_task.values()) / n, 4) if n else None,
+            "per_task": per_task,
+            "details": details,
+            "isolation": isolation,
+        }
     result["benchmark"] = benchmark
     io.write_json(out, result)
     headline = result.get("pass@1_plus", result.get("pass@1"))
@@ -210,8 +257,9 @@ def _metrics(benchmark: str) -> list[tuple[str, str]]:
     return [("pass@1", "base"), ("pass@1_plus", "plus")] if benchmark in PLUS else [("pass@1", "pass")]
 
 
-def report(*, scores: dict[str, dict[str, str]], training_log: str | None, out_json: str, out_csv: str, out_png: str,
-           log_file: str | None = None) -> list[dict]:
+def report(
+    *, scores: dict[str, dict[str, str]], training_log: str | None, out_json: str, out_csv: str, out_png: str, log_file: str | None = None
+) -> list[dict]:
     """``scores[benchmark][model]`` → path of a score file. Every pass@1 comes with its task count
     and 95% interval; base and tuned get a paired exact McNemar test on the same tasks."""
     logs.setup(log_file)
@@ -220,9 +268,15 @@ def report(*, scores: dict[str, dict[str, str]], training_log: str | None, out_j
     for benchmark, by_model in scores.items():
         for model, path in by_model.items():
             s = io.read_json(path)
-            row = {"benchmark": benchmark, "model": model, "tasks": s["tasks"], "pass@1_plus": None, "pass@1_plus_ci": None,
-                   "excluded": ",".join(s.get("excluded", {})),
-                   "isolation": s.get("isolation", "evalplus (its own subprocesses, not the sandbox)")}
+            row = {
+                "benchmark": benchmark,
+                "model": model,
+                "tasks": s["tasks"],
+                "pass@1_plus": None,
+                "pass@1_plus_ci": None,
+                "excluded": ",".join(s.get("excluded", {})),
+                "isolation": s.get("isolation", "evalplus (its own subprocesses, not the sandbox)"),
+            }
             for column, key in _metrics(benchmark):
                 per_task = _outcomes(benchmark, s, key)
                 outcomes[benchmark, model, column] = per_task
@@ -234,8 +288,15 @@ def report(*, scores: dict[str, dict[str, str]], training_log: str | None, out_j
             for column, _ in _metrics(benchmark):
                 test = mcnemar(outcomes[benchmark, "tuned", column], outcomes[benchmark, "base", column])
                 comparisons.append({"benchmark": benchmark, "metric": column, "first": "tuned", "second": "base", **test})
-    io.write_json(out_json, {"scores": rows, "comparisons": comparisons, "interval": "95% Wilson score interval",
-                             "training": {k: v for k, v in training.items() if k != "log_history"}})
+    io.write_json(
+        out_json,
+        {
+            "scores": rows,
+            "comparisons": comparisons,
+            "interval": "95% Wilson score interval",
+            "training": {k: v for k, v in training.items() if k != "log_history"},
+        },
+    )
     buffer = _io.StringIO()
     fields = ["benchmark", "model", "tasks", "pass@1", "pass@1_ci", "pass@1_plus", "pass@1_plus_ci", "excluded", "note"]
     writer = csv.DictWriter(buffer, fieldnames=fields, extrasaction="ignore")
@@ -245,8 +306,15 @@ def report(*, scores: dict[str, dict[str, str]], training_log: str | None, out_j
     _chart(rows, comparisons, out_png)
     log.info("scores:\n%s", buffer.getvalue())
     for c in comparisons:
-        log.info("%s %s: tuned-only %d, base-only %d of %d tasks, McNemar p=%s", c["benchmark"], c["metric"], c["only_first"], c["only_second"],
-                 c["tasks"], c["p_value"])
+        log.info(
+            "%s %s: tuned-only %d, base-only %d of %d tasks, McNemar p=%s",
+            c["benchmark"],
+            c["metric"],
+            c["only_first"],
+            c["only_second"],
+            c["tasks"],
+            c["p_value"],
+        )
     return rows
 
 
@@ -254,17 +322,18 @@ def _ci_text(ci) -> str:
     return f"[{ci[0]:.4f}, {ci[1]:.4f}]" if ci else ""
 
 
-NAMES = {"humanevalplus": ("HumanEval", "HumanEval+"), "mbppplus": ("MBPP", "MBPP+"), "livecodebench": ("LiveCodeBench", None), "ds1000": ("DS-1000", None)}
+NAMES = {
+    "humanevalplus": ("HumanEval", "HumanEval+"),
+    "mbppplus": ("MBPP", "MBPP+"),
+    "livecodebench": ("LiveCodeBench", None),
+    "ds1000": ("DS-1000", None),
+}
 
 
 def _chart(rows: list[dict], comparisons: list[dict], path: str) -> None:
     """Grouped bars with 95% intervals: one group per metric (HumanEval, HumanEval+, …), one bar
     per model; each label gives the score and the task count, so a 0.0 still says what it rests on."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = plots.pyplot()
     metrics = []  # (label, benchmark, key)
     for benchmark in dict.fromkeys(r["benchmark"] for r in rows):
         base_name, plus_name = NAMES.get(benchmark, (benchmark, None))
@@ -284,7 +353,7 @@ def _chart(rows: list[dict], comparisons: list[dict], path: str) -> None:
         cis = [c.get(f"{key}_ci") or (0.0, 0.0) for c, (_, _, key) in zip(cells, metrics)]
         low = [h - 100 * ci[0] for h, ci in zip(heights, cis)]
         high = [100 * ci[1] - h for h, ci in zip(heights, cis)]
-        bars = ax.bar(xs, heights, width, yerr=[low, high], capsize=4, label=model, error_kw={"elinewidth": 1})
+        ax.bar(xs, heights, width, yerr=[low, high], capsize=4, label=model, error_kw={"elinewidth": 1})
         labels = [f"{h:.1f}\nn={c.get('tasks', 0)}" for h, c in zip(heights, cells)]
         for x, h, up, label in zip(xs, heights, high, labels):
             ax.text(x, h + up + 1, label, ha="center", va="bottom", fontsize=7)
@@ -296,6 +365,4 @@ def _chart(rows: list[dict], comparisons: list[dict], path: str) -> None:
     ax.set_title("Base vs tuned model, greedy pass@1")
     ax.legend(fontsize=8)
     fig.tight_layout()
-    with io.atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
-    plt.close(fig)
+    plots.save(fig, path)

@@ -30,5 +30,12 @@ def mcnemar(a: dict[str, bool], b: dict[str, bool]) -> dict:
     both = sum(a[t] and b[t] for t in tasks)
     discordant = only_a + only_b
     p = 1.0 if discordant == 0 else float(binomtest(min(only_a, only_b), discordant, 0.5).pvalue)
-    return {"tasks": len(tasks), "both": both, "neither": len(tasks) - both - discordant, "only_first": only_a, "only_second": only_b,
-            "p_value": round(min(1.0, p), 6), "test": "exact McNemar (two-sided binomial on the discordant tasks)"}
+    return {
+        "tasks": len(tasks),
+        "both": both,
+        "neither": len(tasks) - both - discordant,
+        "only_first": only_a,
+        "only_second": only_b,
+        "p_value": round(min(1.0, p), 6),
+        "test": "exact McNemar (two-sided binomial on the discordant tasks)",
+    }

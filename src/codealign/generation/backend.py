@@ -31,7 +31,7 @@ class Sampling:
     n: int = 1
     seed: int | None = None
 
-    def without_seed(self) -> "Sampling":
+    def without_seed(self) -> Sampling:
         return Sampling(self.temperature, self.top_p, self.max_new_tokens, self.stop, self.n, None)
 
 
@@ -49,7 +49,7 @@ class Completion:
     completion_tokens: int
 
     @staticmethod
-    def from_dict(d: dict) -> "Completion":
+    def from_dict(d: dict) -> Completion:
         return Completion(d["text"], d["finish_reason"], int(d["prompt_tokens"]), int(d["completion_tokens"]))
 
 
@@ -76,8 +76,17 @@ class Backend(Protocol):
 # concurrency of an endpoint that batches by arrival anyway) only change how long it takes.
 OUTPUT_SETTINGS = {
     "transformers": ("dtype", "device", "batch_size"),
-    "vllm": ("python", "dtype", "max_model_len", "tensor_parallel_size", "gpu_memory_utilization", "enable_prefix_caching",
-             "enforce_eager", "chunk_requests", "deterministic_batches"),
+    "vllm": (
+        "python",
+        "dtype",
+        "max_model_len",
+        "tensor_parallel_size",
+        "gpu_memory_utilization",
+        "enable_prefix_caching",
+        "enforce_eager",
+        "chunk_requests",
+        "deterministic_batches",
+    ),
     "openai": ("base_url", "model"),
 }
 

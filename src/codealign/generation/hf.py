@@ -179,4 +179,3 @@ class TransformersBackend:
 
     def close(self) -> None:
         self.model = None
-

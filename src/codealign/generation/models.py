@@ -33,7 +33,7 @@ GGUF_PREFIX = "gguf:"
 
 def packaged(source: str) -> str | None:
     """The package name of a ``gguf:<package>`` model, else None."""
-    return source[len(GGUF_PREFIX):] if source.startswith(GGUF_PREFIX) else None
+    return source[len(GGUF_PREFIX) :] if source.startswith(GGUF_PREFIX) else None
 
 
 def prepared_path(name: str) -> str:
@@ -129,14 +129,7 @@ def run(*, source: str, out_dir: str, log_file: str | None = None) -> dict:
     return prepare_gguf_package(package, out_dir)
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("Prepare a packaged GGUF model as a Hugging Face folder.")
-    p.add_argument("--model", default="base", help="name under `models:` in the config")
-    p.add_argument("--out", help="default: results/models/<name>")
-    args = p.parse_args(argv)
-    source = cli.section(args, f"models.{args.model}")
-    run(source=source, out_dir=args.out or prepared_path(args.model), log_file=args.log)
-
+ENTRY = cli.Entry(run, outputs={"out_dir": "folder"}, params={"source": "source"})
 
 if __name__ == "__main__":
-    main()
+    ENTRY.main()

@@ -67,10 +67,7 @@ class OpenAIBackend:
     async def _generate(self, requests: list[Request]) -> list[list[Completion]]:
         limit = asyncio.Semaphore(self.concurrency)
         async with httpx.AsyncClient(headers=_headers(self.settings), timeout=self.timeout) as client:
-            jobs = [
-                [self._one(client, limit, r, j) for j in range(r.sampling.n)]
-                for r in requests
-            ]
+            jobs = [[self._one(client, limit, r, j) for j in range(r.sampling.n)] for r in requests]
             flat = await asyncio.gather(*(job for per_request in jobs for job in per_request))
         out, k = [], 0
         for r in requests:
@@ -103,7 +100,9 @@ class OpenAIBackend:
                 choice = data["choices"][0]
                 usage = data.get("usage") or {}
                 finish = "length" if choice.get("finish_reason") == "length" else "stop"
-                return Completion(choice.get("text") or "", finish, int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0)))
+                return Completion(
+                    choice.get("text") or "", finish, int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0))
+                )
             except (httpx.TransportError, httpx.HTTPStatusError) as err:
                 status = getattr(getattr(err, "response", None), "status_code", None)
                 if status is not None and status not in RETRYABLE_STATUS:

@@ -22,7 +22,6 @@ import yaml
 
 CATEGORIES = ("function implementation", "class implementation", "program implementation")
 DIFFICULTIES = ("easy", "medium", "hard")
-NEXT_BLOCK = "\n###"
 
 
 @dataclass(frozen=True)
@@ -53,16 +52,14 @@ class JudgeExample:
     code: str
 
 
-def _clean(value) -> str:
-    return str(value).strip("\n").rstrip() + ("\n" if "\n" in str(value).strip("\n") else "")
-
-
 @cache
 def load_bank(path: str | None = None) -> tuple[Example, ...]:
     text = Path(path).read_text() if path else resources.files("codealign.data").joinpath("fewshot.yaml").read_text()
     entries = yaml.safe_load(text)
     bank = tuple(
-        Example(**{k: (str(v).strip() if k in ("id", "category", "difficulty", "concepts") else str(v).rstrip() + "\n") for k, v in e.items()})
+        Example(
+            **{k: (str(v).strip() if k in ("id", "category", "difficulty", "concepts") else str(v).rstrip() + "\n") for k, v in e.items()}
+        )
         for e in entries
     )
     return bank
@@ -71,7 +68,12 @@ def load_bank(path: str | None = None) -> tuple[Example, ...]:
 @cache
 def load_judge_bank(path: str | None = None) -> tuple[JudgeExample, ...]:
     text = Path(path).read_text() if path else resources.files("codealign.data").joinpath("judge_fewshot.yaml").read_text()
-    return tuple(JudgeExample(id=e["id"], answer=str(e["answer"]).strip(), docstring=str(e["docstring"]).strip(), code=str(e["code"]).rstrip() + "\n") for e in yaml.safe_load(text))
+    return tuple(
+        JudgeExample(
+            id=e["id"], answer=str(e["answer"]).strip(), docstring=str(e["docstring"]).strip(), code=str(e["code"]).rstrip() + "\n"
+        )
+        for e in yaml.safe_load(text)
+    )
 
 
 def render_response(reasoning: str, implementation: str, explanation: str, tests: str) -> str:
@@ -93,15 +95,15 @@ def without_tests(response: str) -> str:
     return response[: tests[-1].start()].rstrip() + "\n" if tests else response
 
 
-def choose(bank, k: int, index: int, base_seed: int, selection: str = "random", groups: int = 1) -> tuple[list, int]:
+def choose(bank, k: int, index: int, random_seed: int, selection: str = "random", groups: int = 1) -> tuple[list, int]:
     """The k examples for item ``index`` and its group (its own index when selection is random)."""
     k = min(k, len(bank))
     if selection == "grouped":
         group = index % max(1, groups)
-        rng = random.Random(f"{base_seed}/fewshot-group/{group}")
+        rng = random.Random(f"{random_seed}/fewshot-group/{group}")
     else:
         group = index
-        rng = random.Random(f"{base_seed}/fewshot/{index}")
+        rng = random.Random(f"{random_seed}/fewshot/{index}")
     return rng.sample(list(bank), k), group
 
 
@@ -126,10 +128,13 @@ INSTRUCTION_PREAMBLE = "Each task below is a self-contained coding instruction t
 
 def instruction_prompt(concepts: str, category: str, difficulty: str, examples: list[Example]) -> str:
     shots = "".join(
-        f"### Concepts\n{e.concepts}\n### Category\n{e.category}\n### Difficulty\n{e.difficulty}\n### Instruction\n{e.instruction.strip()}\n\n"
+        f"### Concepts\n{e.concepts}\n### Category\n{e.category}\n### Difficulty\n{e.difficulty}\n"
+        f"### Instruction\n{e.instruction.strip()}\n\n"
         for e in examples
     )
-    return f"{INSTRUCTION_PREAMBLE}{shots}### Concepts\n{concepts}\n### Category\n{category}\n### Difficulty\n{difficulty}\n### Instruction\n"
+    return (
+        f"{INSTRUCTION_PREAMBLE}{shots}### Concepts\n{concepts}\n### Category\n{category}\n### Difficulty\n{difficulty}\n### Instruction\n"
+    )
 
 
 # --- S→I: snippet → instruction directly (the paper's ablation) ---------------------------
@@ -139,10 +144,14 @@ SEED_INSTRUCTION_PREAMBLE = "Each task below is a self-contained coding instruct
 
 def seed_instruction_prompt(snippet: str, category: str, difficulty: str, examples: list[Example]) -> str:
     shots = "".join(
-        f"### Snippet\n{_code(e.snippet)}### Category\n{e.category}\n### Difficulty\n{e.difficulty}\n### Instruction\n{e.instruction.strip()}\n\n"
+        f"### Snippet\n{_code(e.snippet)}### Category\n{e.category}\n### Difficulty\n{e.difficulty}\n"
+        f"### Instruction\n{e.instruction.strip()}\n\n"
         for e in examples
     )
-    return f"{SEED_INSTRUCTION_PREAMBLE}{shots}### Snippet\n{_code(snippet)}### Category\n{category}\n### Difficulty\n{difficulty}\n### Instruction\n"
+    return (
+        f"{SEED_INSTRUCTION_PREAMBLE}{shots}### Snippet\n{_code(snippet)}### Category\n{category}\n"
+        f"### Difficulty\n{difficulty}\n### Instruction\n"
+    )
 
 
 # --- I→R: instruction → response with tests ----------------------------------------------
@@ -181,4 +190,7 @@ def judge_prompt(code: str, docstring: str, examples: list[JudgeExample]) -> str
         f"### Function\n{_code(e.code)}### Docstring\n{e.docstring}\n### Question\n{JUDGE_QUESTION}\n### Answer\n{e.answer}\n\n"
         for e in examples
     )
-    return f"{JUDGE_PREAMBLE}{shots}### Function\n{_code(code)}### Docstring\n{docstring.strip()}\n### Question\n{JUDGE_QUESTION}\n### Answer\n"
+    return (
+        f"{JUDGE_PREAMBLE}{shots}### Function\n{_code(code)}### Docstring\n{docstring.strip()}\n"
+        f"### Question\n{JUDGE_QUESTION}\n### Answer\n"
+    )

@@ -30,7 +30,7 @@ class RunStats:
     completion_tokens: int = 0
     seconds: float = 0.0
 
-    def __iadd__(self, other: "RunStats") -> "RunStats":
+    def __iadd__(self, other: RunStats) -> RunStats:
         for name in ("requests", "cached", "generated", "prompt_tokens", "completion_tokens", "seconds"):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         return self
@@ -47,8 +47,9 @@ class RunStats:
         }
 
 
-def run(requests: list[Request], spec: BackendSpec, cache: str | RequestCache, *, backend: Backend | None = None,
-        compact: bool = True) -> tuple[list[list[Completion]], RunStats]:
+def run(
+    requests: list[Request], spec: BackendSpec, cache: str | RequestCache, *, backend: Backend | None = None, compact: bool = True
+) -> tuple[list[list[Completion]], RunStats]:
     """Completions for every request, generating only what the cache does not hold. ``cache`` is
     the job's journal path (its entries for these requests are loaded) or a cache the caller
     keeps across calls; with ``compact`` the journal is compacted to these requests' entries."""
@@ -85,9 +86,9 @@ def _generate(requests, keys, backend, cache, stats) -> RunStats:
             continue
         reported = 0
 
-        def partial(finished: int) -> None:  # called while this chunk's generate() runs
+        def partial(finished: int) -> None:  # called only while this chunk's generate() runs
             nonlocal reported
-            finished = min(finished, pending_here)
+            finished = min(finished, pending_here)  # noqa: B023 (this iteration's value: called within it)
             if finished > reported:
                 progress.update(finished - reported)
                 reported = finished

@@ -46,7 +46,9 @@ def check_available(spec: BackendSpec) -> None:
     python = python_of(spec)
     if not Path(python).exists():
         raise BackendUnavailable(f"generation.vllm.python {python!r} does not exist")
-    probe = subprocess.run([python, "-c", "import vllm; print(vllm.__version__)"], capture_output=True, text=True, timeout=600, env=_env(spec))
+    probe = subprocess.run(
+        [python, "-c", "import vllm; print(vllm.__version__)"], capture_output=True, text=True, timeout=600, env=_env(spec)
+    )
     if probe.returncode != 0:
         tail = probe.stderr.strip().splitlines()[-1:] or ["no output"]
         raise BackendUnavailable(f"vLLM is not importable by {python}: {tail[0]} (set generation.vllm.python to a Python that has vLLM)")

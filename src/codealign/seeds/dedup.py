@@ -15,7 +15,8 @@ import time
 
 import pyarrow as pa
 
-from codealign import cli, dedup, io, logs
+from codealign import cli, io, logs
+from codealign.algorithms import dedup
 from codealign.records import Seed, schema
 from codealign.shards import merge_stats
 from codealign.stats import Stats
@@ -30,8 +31,14 @@ def run_signatures(*, seeds: str, out: str, cfg: dict, log_file: str | None = No
     logs.setup(log_file)
     with io.ParquetShardWriter(out, SIGNATURE_SCHEMA) as writer:
         for rows in io.iter_batches(seeds, batch_size=4096, columns=["seed_id", "code"]):
-            writer.write_rows({"seed_id": r["seed_id"], "exact": dedup.exact_key(r["code"]),
-                               "signature": dedup.signature(r["code"], num_perm=cfg["num_perm"], ngram=cfg["ngram"])} for r in rows)
+            writer.write_rows(
+                {
+                    "seed_id": r["seed_id"],
+                    "exact": dedup.exact_key(r["code"]),
+                    "signature": dedup.signature(r["code"], num_perm=cfg["num_perm"], ngram=cfg["ngram"]),
+                }
+                for r in rows
+            )
     log.info("%d signatures (%d permutations each)", writer.rows, cfg["num_perm"])
     return writer.rows
 
@@ -64,8 +71,9 @@ def keep_masks(signature_shards: list[str], cfg: dict, stats: Stats) -> list[lis
     return masks
 
 
-def run_gather(*, shards: list[str], signatures: list[str], shard_stats: list[str], out: str, stats_path: str, cfg: dict,
-               log_file: str | None = None) -> Stats:
+def run_gather(
+    *, shards: list[str], signatures: list[str], shard_stats: list[str], out: str, stats_path: str, cfg: dict, log_file: str | None = None
+) -> Stats:
     logs.setup(log_file)
     filtered = merge_stats("seeds_filter", shard_stats)
     stats = Stats("seeds_dedup", unit_in="functions")
@@ -86,23 +94,14 @@ def run_gather(*, shards: list[str], signatures: list[str], shard_stats: list[st
     return stats
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("Seed dedup: one shard's signatures (signatures), or the gather over every shard (gather).")
-    p.add_argument("step", choices=["signatures", "gather"])
-    p.add_argument("--seeds", nargs="+", required=True, help="filtered seed shards (one for signatures)")
-    p.add_argument("--signatures", nargs="*", default=[], help="gather: the shards' signature files, in shard order")
-    p.add_argument("--out", required=True)
-    p.add_argument("--stats")
-    args = p.parse_args(argv)
-    cfg = cli.section(args, "seeds.dedup")
-    if args.step == "signatures":
-        run_signatures(seeds=args.seeds[0], out=args.out, cfg=cfg, log_file=args.log)
-    else:
-        from codealign.shards import shard_stats_path
-
-        run_gather(shards=args.seeds, signatures=args.signatures, shard_stats=[shard_stats_path(s) for s in args.seeds], out=args.out,
-                   stats_path=args.stats, cfg=cfg, log_file=args.log)
-
+SIGNATURES = cli.Entry(run_signatures, inputs={"seeds": "seeds"}, outputs={"out": "signatures"}, config={"cfg": "seeds.dedup"})
+GATHER = cli.Entry(
+    run_gather,
+    inputs={"shards": "shards", "signatures": "signatures", "shard_stats": "shard_stats"},
+    outputs={"out": "seeds", "stats_path": "stats"},
+    config={"cfg": "seeds.dedup"},
+)
+ENTRIES = {"signatures": SIGNATURES, "gather": GATHER}
 
 if __name__ == "__main__":
-    main()
+    cli.main(ENTRIES, prog="python -m codealign.seeds.dedup")

@@ -282,13 +282,29 @@ def extract_part(units: list[corpus.Unit], cfg: dict, threads: int) -> tuple[lis
                 seen.add(seed["seed_id"])
                 rows.append(seed)
     stats.n_out = len(rows)
-    stats.extra.update(files_parsed=stats.n_in - sum(stats.dropped.values()), top_level_functions=functions_total,
-                       docstring_functions=len(rows) + duplicates, repeated_functions=duplicates)
+    stats.extra.update(
+        files_parsed=stats.n_in - sum(stats.dropped.values()),
+        top_level_functions=functions_total,
+        docstring_functions=len(rows) + duplicates,
+        repeated_functions=duplicates,
+    )
     return rows, read, stats
 
 
-def run_shard(*, manifest: str, shard: int, n_shards: int, cfg: dict, out: str, stats_path: str, corpus_stats_path: str,
-              parts_dir: str, version: str = "", threads: int = 1, log_file: str | None = None) -> Stats:
+def run_shard(
+    *,
+    manifest: str,
+    shard: int,
+    n_shards: int,
+    cfg: dict,
+    out: str,
+    stats_path: str,
+    corpus_stats_path: str,
+    parts_dir: str,
+    version: str = "",
+    threads: int = 1,
+    log_file: str | None = None,
+) -> Stats:
     """Extract the seeds of shard ``shard``: a contiguous range of the manifest's files, read in
     place. Each part is committed to ``parts_dir`` as it finishes, so a rerun of a killed job
     redoes only unfinished parts; the shard is then joined (a function already seen in an earlier
@@ -340,21 +356,14 @@ def run_shard(*, manifest: str, shard: int, n_shards: int, cfg: dict, out: str, 
     return stats
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("Extract top-level functions with docstrings from one shard of the corpus manifest.")
-    p.add_argument("--manifest", required=True)
-    p.add_argument("--shard", type=int, default=0)
-    p.add_argument("--shards", type=int, default=1)
-    p.add_argument("--out", required=True)
-    p.add_argument("--stats", required=True)
-    p.add_argument("--corpus-stats", required=True)
-    args = p.parse_args(argv)
-    from codealign.workflow import code_version
-
-    run_shard(manifest=args.manifest, shard=args.shard, n_shards=args.shards, cfg=cli.section(args, "seeds.corpus"), out=args.out,
-              stats_path=args.stats, corpus_stats_path=args.corpus_stats, parts_dir=args.out + ".parts",
-              version=code_version("codealign.seeds.extract"), threads=args.threads, log_file=args.log)
-
+ENTRY = cli.Entry(
+    run_shard,
+    inputs={"manifest": "manifest"},
+    outputs={"out": "seeds", "stats_path": "stats", "corpus_stats_path": "corpus_stats"},
+    params={"n_shards": "shards", "parts_dir": "parts", "version": "code"},
+    config={"cfg": "seeds.corpus"},
+    wildcards={"shard": "shard"},
+)
 
 if __name__ == "__main__":
-    main()
+    ENTRY.main()

@@ -26,10 +26,20 @@ def step(paths: list[str]) -> dict:
     return stats.Stats.merge(parts[0]["stage"], parts).to_dict()
 
 
-def run(*, stats_paths: list[str | list[str]], out: str, log_file: str | None = None) -> dict:
-    """``stats_paths``: per step, its stats file or the list of its shards' stats files."""
+def run(
+    *,
+    corpus: list[str],
+    extract: list[str],
+    filter: list[str],
+    dedup: str,
+    decontaminate: str,
+    judge: str,
+    out: str,
+    log_file: str | None = None,
+) -> dict:
+    """The seed funnel from every step's stats: the sharded steps' shard stats merged."""
     logs.setup(log_file)
-    steps = [step([p] if isinstance(p, str) else list(p)) for p in stats_paths]
+    steps = [step(paths) for paths in (corpus, extract, filter, [dedup], [decontaminate], [judge])]
     funnel = {"steps": steps, "seeds": steps[-1]["out"] if steps else 0}
     io.write_json(out, funnel)
     text = "seed funnel:\n" + table(steps)
@@ -40,13 +50,11 @@ def run(*, stats_paths: list[str | list[str]], out: str, log_file: str | None = 
     return funnel
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("Summarize the seed stage's stats files into a funnel.")
-    p.add_argument("--out", required=True)
-    p.add_argument("stats", nargs="+")
-    args = p.parse_args(argv)
-    run(stats_paths=args.stats, out=args.out, log_file=args.log)
-
+ENTRY = cli.Entry(
+    run,
+    inputs={name: name for name in ("corpus", "extract", "filter", "dedup", "decontaminate", "judge")},
+    outputs={"out": "funnel"},
+)
 
 if __name__ == "__main__":
-    main()
+    ENTRY.main()

@@ -19,10 +19,10 @@ from dataclasses import asdict
 
 from codealign import cli, io, logs
 from codealign.cache import JsonlCache
-from codealign.shards import gather
 from codealign.records import Execution, schema
 from codealign.sandbox import Sandbox, SandboxConfig
 from codealign.sandbox.pool import identity as sandbox_identity
+from codealign.shards import gather
 from codealign.stats import Stats
 from codealign.workflow import code_version
 
@@ -40,8 +40,14 @@ def verdict_keys(rows: list[dict], cfg: dict) -> list[str]:
     will really run it — the isolation chosen, the jail's interpreter and version, and the
     distributions its site-packages holds (resolved here, so a changed machine misses the cache;
     an isolation that cannot start fails the job before any program runs)."""
-    setup = json.dumps({"limits": asdict(SandboxConfig.from_section(cfg).limits), "sandbox": code_version("codealign.sandbox.pool"),
-                        "runs_on": sandbox_identity(SandboxConfig.from_section(cfg))}, sort_keys=True)
+    setup = json.dumps(
+        {
+            "limits": asdict(SandboxConfig.from_section(cfg).limits),
+            "sandbox": code_version("codealign.sandbox.pool"),
+            "runs_on": sandbox_identity(SandboxConfig.from_section(cfg)),
+        },
+        sort_keys=True,
+    )
     return [hashlib.sha256((setup + "\0" + program(r)).encode()).hexdigest() for r in rows]
 
 
@@ -49,12 +55,23 @@ def check_memory(config: SandboxConfig, job_mem_mb: int | None) -> None:
     """Every worker may run a program at its memory limit at once: that must fit the job."""
     need = config.workers * config.limits.memory_mb
     if job_mem_mb and need > job_mem_mb:
-        raise ValueError(f"execution: {config.workers} sandbox workers × execution.memory_mb {config.limits.memory_mb} = {need} MB "
-                         f"do not fit the job's mem_mb {job_mem_mb}; lower execution.workers or execution.memory_mb")
+        raise ValueError(
+            f"execution: {config.workers} sandbox workers × execution.memory_mb {config.limits.memory_mb} = {need} MB "
+            f"do not fit the job's mem_mb {job_mem_mb}; lower execution.workers or execution.memory_mb"
+        )
 
 
-def run_shard(*, responses_path: str, out: str, stats_path: str, cache_path: str, cfg: dict, threads: int = 1,
-              job_mem_mb: int | None = None, log_file: str | None = None) -> Stats:
+def run_shard(
+    *,
+    responses_path: str,
+    out: str,
+    stats_path: str,
+    cache_path: str,
+    cfg: dict,
+    threads: int = 1,
+    job_mem_mb: int | None = None,
+    log_file: str | None = None,
+) -> Stats:
     logs.setup(log_file)
     check_memory(SandboxConfig.from_section(cfg, threads), job_mem_mb)
     rows = io.read_rows(responses_path)
@@ -80,8 +97,11 @@ def run_shard(*, responses_path: str, out: str, stats_path: str, cache_path: str
     records = []
     for row, key in zip(rows, keys):
         v = cache[key]
-        records.append(Execution(row["response_id"], row["instruction_id"], v["status"], v["detail"][:500], v["exit_code"],
-                                 v["duration_s"], v["stderr_tail"]).__dict__)
+        records.append(
+            Execution(
+                row["response_id"], row["instruction_id"], v["status"], v["detail"][:500], v["exit_code"], v["duration_s"], v["stderr_tail"]
+            ).__dict__
+        )
     io.write_rows(out, records, schema(Execution))
     cache.compact(keys)
     counts = Counter(r["status"] for r in records)
@@ -105,21 +125,6 @@ def run_shard(*, responses_path: str, out: str, stats_path: str, cache_path: str
     return stats
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("Run one shard of responses' programs in the sandbox.")
-    p.add_argument("--responses", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--stats", required=True)
-    p.add_argument("--cache")
-    args = p.parse_args(argv)
-    run_shard(responses_path=args.responses, out=args.out, stats_path=args.stats, cache_path=args.cache or args.out + ".cache/shard-0-of-1.jsonl",
-              cfg=cli.section(args, "execution"), threads=args.threads, log_file=args.log)
-
-
-if __name__ == "__main__":
-    main()
-
-
 def run_gather(*, shards: list[str], shard_stats: list[str], out: str, stats_path: str, log_file: str | None = None) -> Stats:
     """Join the execution shards (a verdict row for every response) and merge their stats."""
     logs.setup(log_file)
@@ -127,3 +132,20 @@ def run_gather(*, shards: list[str], shard_stats: list[str], out: str, stats_pat
     stats.save(stats_path)
     log.info(stats.summary())
     return stats
+
+
+SHARD = cli.Entry(
+    run_shard,
+    inputs={"responses_path": "responses"},
+    outputs={"out": "verdicts", "stats_path": "stats"},
+    params={"cache_path": "cache"},
+    config={"cfg": "execution"},
+    resources={"job_mem_mb": "mem_mb"},
+)
+GATHER = cli.Entry(
+    run_gather, inputs={"shards": "shards", "shard_stats": "shard_stats"}, outputs={"out": "verdicts", "stats_path": "stats"}
+)
+ENTRIES = {"shard": SHARD, "gather": GATHER}
+
+if __name__ == "__main__":
+    cli.main(ENTRIES, prog="python -m codealign.selfalign.execute")

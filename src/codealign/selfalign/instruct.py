@@ -19,7 +19,7 @@ import random
 import re
 
 from codealign import cli, io, logs
-from codealign.shards import gather, shard_stats_path
+from codealign.generation import llmstage
 from codealign.generation.backend import Completion, Request, Sampling
 from codealign.generation.prompts import (
     choose,
@@ -29,7 +29,7 @@ from codealign.generation.prompts import (
     seed_instruction_prompt,
 )
 from codealign.records import Concepts, Instruction, content_id, schema
-from codealign.selfalign import llmstage
+from codealign.shards import gather
 
 log = logging.getLogger("codealign.selfalign.instruct")
 # The bank shipped with the package that this stage prompts with by default: part of its code version.
@@ -84,9 +84,9 @@ def _sampling(cfg: dict, stop: tuple[str, ...], seed: int) -> Sampling:
     return Sampling(temperature=cfg["temperature"], top_p=cfg["top_p"], max_new_tokens=cfg["max_new_tokens"], stop=stop, n=1, seed=seed)
 
 
-def category_and_difficulty(cfg: dict, index: int, base_seed: int) -> tuple[str, str]:
+def category_and_difficulty(cfg: dict, index: int, random_seed: int) -> tuple[str, str]:
     """The category (drawn by weight) and difficulty (uniform) of item ``index``."""
-    rng = random.Random(f"{base_seed}/task/{index}")
+    rng = random.Random(f"{random_seed}/task/{index}")
     names = [name for name, weight in cfg["categories"].items() if weight > 0]
     if not names:
         raise ValueError("instruct.instructions.categories: every weight is 0")
@@ -102,8 +102,22 @@ def instruction_stops(cfg: dict) -> tuple[str, ...]:
 # --- S→C --------------------------------------------------------------------------------------
 
 
-def run_concepts_shard(*, seeds_path: str, shard: int, n_shards: int, cfg: dict, generation: dict, models: dict, base_seed: int,
-                       out: str, rejected: str, stats_path: str, cache_path: str, threads: int = 1, log_file: str | None = None) -> None:
+def run_concepts_shard(
+    *,
+    seeds_path: str,
+    shard: int,
+    n_shards: int,
+    cfg: dict,
+    generation: dict,
+    models: dict,
+    random_seed: int,
+    out: str,
+    rejected: str,
+    stats_path: str,
+    cache_path: str,
+    threads: int = 1,
+    log_file: str | None = None,
+) -> None:
     logs.setup(log_file)
     stage_cfg = cfg["concepts"]
     bank = load_bank(cfg["fewshot_bank"])
@@ -113,10 +127,10 @@ def run_concepts_shard(*, seeds_path: str, shard: int, n_shards: int, cfg: dict,
     index_of = {s["seed_id"]: i for i, s in enumerate(items)}
 
     def examples(index):
-        return choose(bank, stage_cfg["k"], index, base_seed, fs["selection"], fs["groups"])[0]
+        return choose(bank, stage_cfg["k"], index, random_seed, fs["selection"], fs["groups"])[0]
 
     def build(seed, index):
-        return [Request(concepts_prompt(seed["code"], examples(index)), _sampling(stage_cfg, ("\n",), base_seed + index))]
+        return [Request(concepts_prompt(seed["code"], examples(index)), _sampling(stage_cfg, ("\n",), random_seed + index))]
 
     def parse(seed, results):
         shots = examples(index_of[seed["seed_id"]])
@@ -128,8 +142,17 @@ def run_concepts_shard(*, seeds_path: str, shard: int, n_shards: int, cfg: dict,
         return [record.__dict__], []
 
     outcome = llmstage.run_shard(
-        stage="instruct_concepts", items=items, item_id=lambda s: s["seed_id"], shard=shard, n_shards=n_shards,
-        build=build, parse=parse, spec=spec, cache_path=cache_path, unit_in="seeds", unit_out="seeds",
+        stage="instruct_concepts",
+        items=items,
+        item_id=lambda s: s["seed_id"],
+        shard=shard,
+        n_shards=n_shards,
+        build=build,
+        parse=parse,
+        spec=spec,
+        cache_path=cache_path,
+        unit_in="seeds",
+        unit_out="seeds",
         group=(lambda i: i % fs["groups"]) if fs["selection"] == "grouped" else None,
     )
     llmstage.write_shard(outcome, schema(Concepts), out=out, rejected=rejected, stats_path=stats_path)
@@ -138,8 +161,22 @@ def run_concepts_shard(*, seeds_path: str, shard: int, n_shards: int, cfg: dict,
 # --- C→I and S→I -------------------------------------------------------------------------------
 
 
-def run_instructions_shard(*, items_path: str, shard: int, n_shards: int, cfg: dict, generation: dict, models: dict, base_seed: int,
-                           out: str, rejected: str, stats_path: str, cache_path: str, threads: int = 1, log_file: str | None = None) -> None:
+def run_instructions_shard(
+    *,
+    items_path: str,
+    shard: int,
+    n_shards: int,
+    cfg: dict,
+    generation: dict,
+    models: dict,
+    random_seed: int,
+    out: str,
+    rejected: str,
+    stats_path: str,
+    cache_path: str,
+    threads: int = 1,
+    log_file: str | None = None,
+) -> None:
     """``items_path`` holds concepts (mode 'concepts') or seeds (mode 'seed')."""
     logs.setup(log_file)
     stage_cfg = cfg["instructions"]
@@ -151,15 +188,15 @@ def run_instructions_shard(*, items_path: str, shard: int, n_shards: int, cfg: d
     index_of = {it["seed_id"]: i for i, it in enumerate(items)}
 
     def examples(index):
-        return choose(bank, stage_cfg["k"], index, base_seed, fs["selection"], fs["groups"])[0]
+        return choose(bank, stage_cfg["k"], index, random_seed, fs["selection"], fs["groups"])[0]
 
     def build(item, index):
-        category, difficulty = category_and_difficulty(stage_cfg, index, base_seed)
+        category, difficulty = category_and_difficulty(stage_cfg, index, random_seed)
         if mode == "concepts":
             prompt = instruction_prompt(", ".join(item["concepts"]), category, difficulty, examples(index))
         else:
             prompt = seed_instruction_prompt(item["code"], category, difficulty, examples(index))
-        return [Request(prompt, _sampling(stage_cfg, instruction_stops(stage_cfg), base_seed + index))]
+        return [Request(prompt, _sampling(stage_cfg, instruction_stops(stage_cfg), random_seed + index))]
 
     def parse(item, results):
         index = index_of[item["seed_id"]]
@@ -168,7 +205,7 @@ def run_instructions_shard(*, items_path: str, shard: int, n_shards: int, cfg: d
         reason = instruction_reason(c, shots, allow_code=not stage_cfg["stop_at_blank_line"])
         if reason:
             return [], [(0, reason, c.text)]
-        category, difficulty = category_and_difficulty(stage_cfg, index, base_seed)
+        category, difficulty = category_and_difficulty(stage_cfg, index, random_seed)
         text = c.text.strip()
         record = Instruction(
             instruction_id=content_id(item["seed_id"], text),
@@ -184,16 +221,25 @@ def run_instructions_shard(*, items_path: str, shard: int, n_shards: int, cfg: d
         return [record.__dict__], []
 
     outcome = llmstage.run_shard(
-        stage="instruct_instructions", items=items, item_id=lambda it: it["seed_id"], shard=shard, n_shards=n_shards,
-        build=build, parse=parse, spec=spec, cache_path=cache_path,
-        unit_in="concepts" if mode == "concepts" else "seeds", unit_out="concepts" if mode == "concepts" else "seeds",
+        stage="instruct_instructions",
+        items=items,
+        item_id=lambda it: it["seed_id"],
+        shard=shard,
+        n_shards=n_shards,
+        build=build,
+        parse=parse,
+        spec=spec,
+        cache_path=cache_path,
+        unit_in="concepts" if mode == "concepts" else "seeds",
+        unit_out="concepts" if mode == "concepts" else "seeds",
         group=(lambda i: i % fs["groups"]) if fs["selection"] == "grouped" else None,
     )
     llmstage.write_shard(outcome, schema(Instruction), out=out, rejected=rejected, stats_path=stats_path)
 
 
-def run_gather(*, stage: str, record: str, shards: list[str], shard_stats: list[str], out: str, stats_path: str,
-               log_file: str | None = None) -> None:
+def run_gather(
+    *, stage: str, record: str, shards: list[str], shard_stats: list[str], out: str, stats_path: str, log_file: str | None = None
+) -> None:
     logs.setup(log_file)
     cls = {"concepts": Concepts, "instructions": Instruction}[record]
     stats = gather(stage=stage, shards=shards, shard_stats=shard_stats, out=out, schema=schema(cls))
@@ -201,31 +247,62 @@ def run_gather(*, stage: str, record: str, shards: list[str], shard_stats: list[
     log.info(stats.summary())
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("Self-OSS-Instruct: concepts (S→C) or instructions (C→I / S→I) for one shard, or gather shards.")
-    p.add_argument("step", choices=["concepts", "instructions", "gather-concepts", "gather-instructions"])
-    p.add_argument("--items", help="input: judged seeds (concepts, S→I) or concepts (C→I)")
-    p.add_argument("--shard", type=int, default=0)
-    p.add_argument("--shards", type=int, default=1)
-    p.add_argument("--out", required=True)
-    p.add_argument("--stats", required=True)
-    p.add_argument("--rejected")
-    p.add_argument("--cache")
-    p.add_argument("parts", nargs="*", help="shard files, for the gather steps")
-    args = p.parse_args(argv)
-    cfg = cli.full(args)
-    common = dict(shard=args.shard, n_shards=args.shards, cfg=cfg["instruct"], generation=cfg["generation"], models=cfg["models"],
-                  base_seed=cfg["random_seed"], out=args.out, rejected=args.rejected or args.out + ".rejected.jsonl",
-                  stats_path=args.stats, cache_path=args.cache or args.out + ".cache/shard-0-of-1.jsonl", threads=args.threads, log_file=args.log)
-    if args.step == "concepts":
-        run_concepts_shard(seeds_path=args.items, **common)
-    elif args.step == "instructions":
-        run_instructions_shard(items_path=args.items, **common)
-    else:
-        record = args.step.split("-")[1]
-        run_gather(stage=f"instruct_{record}", record=record, shards=args.parts, shard_stats=[shard_stats_path(p) for p in args.parts],
-                   out=args.out, stats_path=args.stats, log_file=args.log)
+def gather_concepts(*, shards: list[str], shard_stats: list[str], out: str, stats_path: str, log_file: str | None = None) -> None:
+    """Join the S→C shards and merge their stats."""
+    run_gather(
+        stage="instruct_concepts",
+        record="concepts",
+        shards=shards,
+        shard_stats=shard_stats,
+        out=out,
+        stats_path=stats_path,
+        log_file=log_file,
+    )
 
+
+def gather_instructions(*, shards: list[str], shard_stats: list[str], out: str, stats_path: str, log_file: str | None = None) -> None:
+    """Join the C→I (or S→I) shards and merge their stats."""
+    run_gather(
+        stage="instruct_instructions",
+        record="instructions",
+        shards=shards,
+        shard_stats=shard_stats,
+        out=out,
+        stats_path=stats_path,
+        log_file=log_file,
+    )
+
+
+CONCEPTS = cli.Entry(
+    run_concepts_shard,
+    inputs={"seeds_path": "seeds"},
+    outputs={"out": "concepts", "rejected": "rejected", "stats_path": "stats"},
+    params={"n_shards": "shards", "cache_path": "cache"},
+    config={"cfg": "instruct", "generation": "generation", "models": "models", "random_seed": "random_seed"},
+    wildcards={"shard": "shard"},
+)
+INSTRUCTIONS = cli.Entry(
+    run_instructions_shard,
+    inputs={"items_path": "upstream"},
+    outputs={"out": "instructions", "rejected": "rejected", "stats_path": "stats"},
+    params={"n_shards": "shards", "cache_path": "cache"},
+    config={"cfg": "instruct", "generation": "generation", "models": "models", "random_seed": "random_seed"},
+    wildcards={"shard": "shard"},
+)
+GATHER_CONCEPTS = cli.Entry(
+    gather_concepts, inputs={"shards": "shards", "shard_stats": "shard_stats"}, outputs={"out": "concepts", "stats_path": "stats"}
+)
+GATHER_INSTRUCTIONS = cli.Entry(
+    gather_instructions,
+    inputs={"shards": "shards", "shard_stats": "shard_stats"},
+    outputs={"out": "instructions", "stats_path": "stats"},
+)
+ENTRIES = {
+    "concepts": CONCEPTS,
+    "instructions": INSTRUCTIONS,
+    "gather-concepts": GATHER_CONCEPTS,
+    "gather-instructions": GATHER_INSTRUCTIONS,
+}
 
 if __name__ == "__main__":
-    main()
+    cli.main(ENTRIES, prog="python -m codealign.selfalign.instruct")

@@ -17,10 +17,12 @@ import re
 from dataclasses import dataclass
 
 from codealign import cli, logs
+from codealign.generation import llmstage
 from codealign.generation.backend import Completion, Request, Sampling
 from codealign.generation.prompts import SECTION_HEADER, choose, load_bank, response_prompt
 from codealign.records import Response, content_id, schema
-from codealign.selfalign import llmstage
+from codealign.shards import gather
+from codealign.stats import Stats
 
 log = logging.getLogger("codealign.selfalign.respond")
 # The bank shipped with the package that this stage prompts with by default: part of its code version.
@@ -90,8 +92,22 @@ def reason_for(c: Completion, examples) -> str | Parsed:
     return parsed
 
 
-def run_shard(*, instructions_path: str, shard: int, n_shards: int, cfg: dict, generation: dict, models: dict, base_seed: int,
-              out: str, rejected: str, stats_path: str, cache_path: str, threads: int = 1, log_file: str | None = None) -> None:
+def run_shard(
+    *,
+    instructions_path: str,
+    shard: int,
+    n_shards: int,
+    cfg: dict,
+    generation: dict,
+    models: dict,
+    random_seed: int,
+    out: str,
+    rejected: str,
+    stats_path: str,
+    cache_path: str,
+    threads: int = 1,
+    log_file: str | None = None,
+) -> None:
     logs.setup(log_file)
     bank = load_bank(cfg["fewshot_bank"])
     spec = llmstage.backend_spec(cfg, generation, models, threads)
@@ -102,11 +118,17 @@ def run_shard(*, instructions_path: str, shard: int, n_shards: int, cfg: dict, g
     index_of = {it["instruction_id"]: i for i, it in enumerate(items)}
 
     def examples(index):
-        return choose(bank, cfg["k"], index, base_seed, fs["selection"], fs["groups"])[0]
+        return choose(bank, cfg["k"], index, random_seed, fs["selection"], fs["groups"])[0]
 
     def build(item, index):
-        sampling = Sampling(temperature=cfg["temperature"], top_p=cfg["top_p"], max_new_tokens=cfg["max_new_tokens"],
-                            stop=("\n### ",), n=cfg["n"], seed=base_seed + index)
+        sampling = Sampling(
+            temperature=cfg["temperature"],
+            top_p=cfg["top_p"],
+            max_new_tokens=cfg["max_new_tokens"],
+            stop=("\n### ",),
+            n=cfg["n"],
+            seed=random_seed + index,
+        )
         return [Request(response_prompt(item["instruction"], examples(index)), sampling)]
 
     def parse(item, results):
@@ -135,28 +157,44 @@ def run_shard(*, instructions_path: str, shard: int, n_shards: int, cfg: dict, g
         return records, rejects
 
     outcome = llmstage.run_shard(
-        stage="responses", items=items, item_id=lambda it: it["instruction_id"], shard=shard, n_shards=n_shards,
-        build=build, parse=parse, spec=spec, cache_path=cache_path, unit_in="samples", unit_out="samples",
-        samples_per_item=cfg["n"], group=(lambda i: i % fs["groups"]) if fs["selection"] == "grouped" else None,
+        stage="responses",
+        items=items,
+        item_id=lambda it: it["instruction_id"],
+        shard=shard,
+        n_shards=n_shards,
+        build=build,
+        parse=parse,
+        spec=spec,
+        cache_path=cache_path,
+        unit_in="samples",
+        unit_out="samples",
+        samples_per_item=cfg["n"],
+        group=(lambda i: i % fs["groups"]) if fs["selection"] == "grouped" else None,
     )
     llmstage.write_shard(outcome, schema(Response), out=out, rejected=rejected, stats_path=stats_path)
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("I→R: sample responses with tests for one shard of instructions.")
-    p.add_argument("--instructions", required=True)
-    p.add_argument("--shard", type=int, default=0)
-    p.add_argument("--shards", type=int, default=1)
-    p.add_argument("--out", required=True)
-    p.add_argument("--stats", required=True)
-    p.add_argument("--rejected")
-    p.add_argument("--cache")
-    args = p.parse_args(argv)
-    cfg = cli.full(args)
-    run_shard(instructions_path=args.instructions, shard=args.shard, n_shards=args.shards, cfg=cfg["responses"], generation=cfg["generation"],
-              models=cfg["models"], base_seed=cfg["random_seed"], out=args.out, rejected=args.rejected or args.out + ".rejected.jsonl",
-              stats_path=args.stats, cache_path=args.cache or args.out + ".cache/shard-0-of-1.jsonl", threads=args.threads, log_file=args.log)
+def run_gather(*, shards: list[str], shard_stats: list[str], out: str, stats_path: str, log_file: str | None = None) -> Stats:
+    """Join the response shards and merge their stats."""
+    logs.setup(log_file)
+    stats = gather(stage="responses", shards=shards, shard_stats=shard_stats, out=out, schema=schema(Response))
+    stats.save(stats_path)
+    log.info(stats.summary())
+    return stats
 
+
+SHARD = cli.Entry(
+    run_shard,
+    inputs={"instructions_path": "instructions"},
+    outputs={"out": "responses", "rejected": "rejected", "stats_path": "stats"},
+    params={"n_shards": "shards", "cache_path": "cache"},
+    config={"cfg": "responses", "generation": "generation", "models": "models", "random_seed": "random_seed"},
+    wildcards={"shard": "shard"},
+)
+GATHER = cli.Entry(
+    run_gather, inputs={"shards": "shards", "shard_stats": "shard_stats"}, outputs={"out": "responses", "stats_path": "stats"}
+)
+ENTRIES = {"shard": SHARD, "gather": GATHER}
 
 if __name__ == "__main__":
-    main()
+    cli.main(ENTRIES, prog="python -m codealign.selfalign.respond")

@@ -41,10 +41,11 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from codealign import cli, datacard, dedup, io, logs
+from codealign import cli, datacard, io, logs
+from codealign.algorithms import dedup
+from codealign.algorithms.decontamination import build as build_decontaminator
 from codealign.generation.prompts import without_tests
 from codealign.records import SFTExample, content_id, schema, to_row
-from codealign.seeds.decontaminate import build as build_decontaminator
 from codealign.shards import merge_stats, shard_stats_path
 from codealign.stats import Stats
 
@@ -109,20 +110,46 @@ def _names_key(names: frozenset[str]) -> bytes | None:
     return hashlib.sha256("\0".join(sorted(names)).encode()).digest()[:16] if names else None
 
 
-def shuffle_key(base_seed: int, response_id: str) -> str:
+def shuffle_key(random_seed: int, response_id: str) -> str:
     """A response's place in the seeded shuffle (the same whatever the sharding)."""
-    return hashlib.sha256(f"{base_seed}/select/{response_id}".encode()).hexdigest()[:16]
+    return hashlib.sha256(f"{random_seed}/select/{response_id}".encode()).hexdigest()[:16]
 
 
-CANDIDATE_SCHEMA = pa.schema([
-    ("response_id", pa.string()), ("instruction_id", pa.string()), ("order", pa.int64()), ("sample", pa.int64()),
-    ("shuffle", pa.string()), ("verdict", pa.string()), ("reason", pa.string()), ("no_code", pa.bool_()),
-    ("key_instruction", pa.binary()), ("key_response", pa.binary()), ("functions", pa.binary()), ("classes", pa.binary()),
-    ("sig_instruction", pa.binary()), ("sig_response", pa.binary()), ("sig_code", pa.binary()), ("text", pa.string()), ("model", pa.string()),
-])
+CANDIDATE_SCHEMA = pa.schema(
+    [
+        ("response_id", pa.string()),
+        ("instruction_id", pa.string()),
+        ("order", pa.int64()),
+        ("sample", pa.int64()),
+        ("shuffle", pa.string()),
+        ("verdict", pa.string()),
+        ("reason", pa.string()),
+        ("no_code", pa.bool_()),
+        ("key_instruction", pa.binary()),
+        ("key_response", pa.binary()),
+        ("functions", pa.binary()),
+        ("classes", pa.binary()),
+        ("sig_instruction", pa.binary()),
+        ("sig_response", pa.binary()),
+        ("sig_code", pa.binary()),
+        ("text", pa.string()),
+        ("model", pa.string()),
+    ]
+)
 # What the gather's exact pass reads of every candidate: no text, no signature.
-EXACT_COLUMNS = ["response_id", "instruction_id", "order", "sample", "shuffle", "reason", "no_code", "key_instruction", "key_response",
-                 "functions", "classes"]
+EXACT_COLUMNS = [
+    "response_id",
+    "instruction_id",
+    "order",
+    "sample",
+    "shuffle",
+    "reason",
+    "no_code",
+    "key_instruction",
+    "key_response",
+    "functions",
+    "classes",
+]
 SIGNATURE_FIELDS = ("instruction", "response", "code")
 
 
@@ -138,8 +165,9 @@ def _rejected(instruction: str, text: str, tests: str, filters: dict) -> str | N
     return None
 
 
-def candidate(instruction: dict, response: dict, text: str, cfg: dict, *, order: int = 0, base_seed: int = 0,
-              verdict: str = "pass") -> dict:
+def candidate(
+    instruction: dict, response: dict, text: str, cfg: dict, *, order: int = 0, random_seed: int = 0, verdict: str = "pass"
+) -> dict:
     """A candidate's row: its per-response filter reason, the hashed keys of the exact pass, and
     the MinHash signatures of the near passes (computed here, where the text is)."""
     near = cfg["dedup"]["near"]
@@ -147,17 +175,32 @@ def candidate(instruction: dict, response: dict, text: str, cfg: dict, *, order:
     functions, classes = function_names(response["implementation"]) if reason is None else (frozenset(), frozenset())
     code = code_representation(response["implementation"]) if reason is None else None
     texts = {"instruction": instruction["instruction"], "response": text, "code": code or ""}
-    sigs = {f: (dedup.signature(texts[f], num_perm=near["num_perm"]) if reason is None and near["enabled"] and texts[f].strip() else None)
-            for f in SIGNATURE_FIELDS}
-    return {"response_id": response["response_id"], "instruction_id": instruction["instruction_id"], "order": order,
-            "sample": response["sample"], "shuffle": shuffle_key(base_seed, response["response_id"]), "verdict": verdict,
-            "reason": reason, "no_code": reason is None and code is None, "key_instruction": _key(instruction["instruction"]),
-            "key_response": _key(text), "functions": _names_key(functions), "classes": _names_key(classes),
-            **{f"sig_{f}": sigs[f] for f in SIGNATURE_FIELDS}, "text": text, "model": response.get("model", "")}
+    sigs = {
+        f: (dedup.signature(texts[f], num_perm=near["num_perm"]) if reason is None and near["enabled"] and texts[f].strip() else None)
+        for f in SIGNATURE_FIELDS
+    }
+    return {
+        "response_id": response["response_id"],
+        "instruction_id": instruction["instruction_id"],
+        "order": order,
+        "sample": response["sample"],
+        "shuffle": shuffle_key(random_seed, response["response_id"]),
+        "verdict": verdict,
+        "reason": reason,
+        "no_code": reason is None and code is None,
+        "key_instruction": _key(instruction["instruction"]),
+        "key_response": _key(text),
+        "functions": _names_key(functions),
+        "classes": _names_key(classes),
+        **{f"sig_{f}": sigs[f] for f in SIGNATURE_FIELDS},
+        "text": text,
+        "model": response.get("model", ""),
+    }
 
 
-def candidates_of_shard(instructions: dict[str, tuple[int, str]], responses: list[dict], verdicts: dict[str, str], cfg: dict,
-                        base_seed: int, stats: Stats) -> list[dict]:
+def candidates_of_shard(
+    instructions: dict[str, tuple[int, str]], responses: list[dict], verdicts: dict[str, str], cfg: dict, random_seed: int, stats: Stats
+) -> list[dict]:
     """The shard's responses in the mode's pool, as candidate rows; ``instructions``: id → (order, text)."""
     keep = POOLS[cfg["mode"]]
     rows = []
@@ -170,22 +213,43 @@ def candidates_of_shard(instructions: dict[str, tuple[int, str]], responses: lis
             continue
         order, text = instructions[r["instruction_id"]]
         sft_text = r["response"] if cfg["include_tests"] else without_tests(r["response"])
-        rows.append(candidate({"instruction_id": r["instruction_id"], "instruction": text}, r, sft_text, cfg, order=order,
-                              base_seed=base_seed, verdict=verdicts[r["response_id"]]))
+        rows.append(
+            candidate(
+                {"instruction_id": r["instruction_id"], "instruction": text},
+                r,
+                sft_text,
+                cfg,
+                order=order,
+                random_seed=random_seed,
+                verdict=verdicts[r["response_id"]],
+            )
+        )
     return rows
 
 
-def run_candidates(*, instructions_path: str, responses_path: str, executions_path: str, out: str, stats_path: str, cfg: dict,
-                   base_seed: int, log_file: str | None = None) -> Stats:
+def run_candidates(
+    *,
+    instructions_path: str,
+    responses_path: str,
+    executions_path: str,
+    out: str,
+    stats_path: str,
+    cfg: dict,
+    random_seed: int,
+    log_file: str | None = None,
+) -> Stats:
     """One response shard's candidates (only the columns selection needs are read)."""
     logs.setup(log_file)
-    instructions = {r["instruction_id"]: (i, r["instruction"])
-                    for i, r in enumerate(io.read_rows(instructions_path, columns=["instruction_id", "instruction"]))}
-    responses = io.read_rows(responses_path, columns=["response_id", "instruction_id", "sample", "response", "implementation", "tests",
-                                                           "model"])
+    instructions = {
+        r["instruction_id"]: (i, r["instruction"])
+        for i, r in enumerate(io.read_rows(instructions_path, columns=["instruction_id", "instruction"]))
+    }
+    responses = io.read_rows(
+        responses_path, columns=["response_id", "instruction_id", "sample", "response", "implementation", "tests", "model"]
+    )
     verdicts = {e["response_id"]: e["status"] for e in io.read_rows(executions_path, columns=["response_id", "status"])}
     stats = Stats("selection_candidates", unit_in="responses", n_in=len(responses))
-    rows = candidates_of_shard(instructions, responses, verdicts, cfg, base_seed, stats)
+    rows = candidates_of_shard(instructions, responses, verdicts, cfg, random_seed, stats)
     io.write_rows(out, rows, CANDIDATE_SCHEMA)
     stats.n_out = len(rows)
     stats.extra["verdicts"] = dict(sorted(Counter(verdicts.values()).items()))
@@ -255,9 +319,21 @@ def _read_where(paths: list[str], columns: list[str], response_ids: set[str]) ->
     return found
 
 
-def run_gather(*, instructions_path: str, candidates: list[str], candidate_stats: list[str], out: str, jsonl: str, card: str,
-               stats_path: str, cfg: dict, decontamination: dict, benchmark_paths: dict, provenance: dict,
-               log_file: str | None = None) -> Stats:
+def run_gather(
+    *,
+    instructions_path: str,
+    candidates: list[str],
+    candidate_stats: list[str],
+    out: str,
+    jsonl: str,
+    card: str,
+    stats_path: str,
+    cfg: dict,
+    decontamination: dict,
+    benchmark_paths: dict,
+    provenance: dict,
+    log_file: str | None = None,
+) -> Stats:
     logs.setup(log_file)
     shards = merge_stats("selection_candidates", candidate_stats)
     stats = Stats("selection", unit_in="responses", n_in=shards.n_in)
@@ -298,11 +374,24 @@ def run_gather(*, instructions_path: str, candidates: list[str], candidate_stats
     examples = []
     for c in kept:
         inst, text = instructions[c["instruction_id"]], texts[c["response_id"]]
-        examples.append(SFTExample(
-            example_id=content_id(inst["instruction"], text["text"]), instruction=inst["instruction"], response=text["text"],
-            seed_id=inst["seed_id"], instruction_id=c["instruction_id"], response_id=c["response_id"],
-            concepts=list(inst.get("concepts") or []), category=inst["category"], difficulty=inst["difficulty"], sample=c["sample"],
-            verdict=text["verdict"], model=text["model"], source="selfalign", task="code generation"))
+        examples.append(
+            SFTExample(
+                example_id=content_id(inst["instruction"], text["text"]),
+                instruction=inst["instruction"],
+                response=text["text"],
+                seed_id=inst["seed_id"],
+                instruction_id=c["instruction_id"],
+                response_id=c["response_id"],
+                concepts=list(inst.get("concepts") or []),
+                category=inst["category"],
+                difficulty=inst["difficulty"],
+                sample=c["sample"],
+                verdict=text["verdict"],
+                model=text["model"],
+                source="selfalign",
+                task="code generation",
+            )
+        )
     rows = [to_row(e) for e in examples]
     io.write_rows(out, rows, schema(SFTExample))
     io.write_jsonl(jsonl, rows)
@@ -330,54 +419,95 @@ def run_gather(*, instructions_path: str, candidates: list[str], candidate_stats
     return stats
 
 
-def run(*, instructions_path: str, responses_paths: list[str], executions_paths: list[str], out: str, jsonl: str, card: str,
-        stats_path: str, cfg: dict, decontamination: dict, benchmark_paths: dict, base_seed: int, provenance: dict,
-        log_file: str | None = None) -> Stats:
+def run(
+    *,
+    instructions_path: str,
+    responses_paths: list[str],
+    executions_paths: list[str],
+    out: str,
+    jsonl: str,
+    card: str,
+    stats_path: str,
+    cfg: dict,
+    decontamination: dict,
+    benchmark_paths: dict,
+    random_seed: int,
+    provenance: dict,
+    log_file: str | None = None,
+) -> Stats:
     """Both steps in one process (the command line's and the tests' entry): candidates per response
     shard into ``<out's folder>/candidates/``, then the gather."""
     folder = Path(out).parent / "candidates"
     candidates, candidate_stats = [], []
     for k, (responses, executions) in enumerate(zip(responses_paths, executions_paths)):
         path = str(folder / f"shard-{k}.parquet")
-        run_candidates(instructions_path=instructions_path, responses_path=responses, executions_path=executions, out=path,
-                       stats_path=shard_stats_path(path), cfg=cfg, base_seed=base_seed, log_file=log_file)
+        run_candidates(
+            instructions_path=instructions_path,
+            responses_path=responses,
+            executions_path=executions,
+            out=path,
+            stats_path=shard_stats_path(path),
+            cfg=cfg,
+            random_seed=random_seed,
+            log_file=log_file,
+        )
         candidates.append(path)
         candidate_stats.append(shard_stats_path(path))
-    return run_gather(instructions_path=instructions_path, candidates=candidates, candidate_stats=candidate_stats, out=out, jsonl=jsonl,
-                      card=card, stats_path=stats_path, cfg=cfg, decontamination=decontamination, benchmark_paths=benchmark_paths,
-                      provenance=provenance, log_file=log_file)
+    return run_gather(
+        instructions_path=instructions_path,
+        candidates=candidates,
+        candidate_stats=candidate_stats,
+        out=out,
+        jsonl=jsonl,
+        card=card,
+        stats_path=stats_path,
+        cfg=cfg,
+        decontamination=decontamination,
+        benchmark_paths=benchmark_paths,
+        provenance=provenance,
+        log_file=log_file,
+    )
 
 
 def dataset_card(stats: Stats, examples: list[SFTExample], provenance: dict) -> str:
     """A Hugging Face dataset card (README.md) for the SFT set."""
     d = stats.to_dict()
     return datacard.render(
-        title="codealign SFT set", tags=["self-alignment"], unit="responses", stats=stats, provenance=provenance,
+        title="codealign SFT set",
+        tags=["self-alignment"],
+        unit="responses",
+        stats=stats,
+        provenance=provenance,
         description="Instruction–response pairs a base code model wrote for itself (SelfCodeAlign recipe): instructions\n"
-                    "from seed functions, responses with tests, kept by executing those tests in a sandbox.",
-        counts=[f"examples: **{d['out']}** from {d['instructions']} instructions and {d['responses']} executed responses",
-                f"selection mode: `{d['mode']}`; responses {'with' if d['include_tests'] else 'without'} their tests; "
-                f"pass rate of all responses: {d['pass_rate']}",
-                f"verdicts: {json.dumps(d['verdicts'])}",
-                f"by category: {json.dumps(d['by_category'])}; by difficulty: {json.dumps(d['by_difficulty'])}"],
+        "from seed functions, responses with tests, kept by executing those tests in a sandbox.",
+        counts=[
+            f"examples: **{d['out']}** from {d['instructions']} instructions and {d['responses']} executed responses",
+            f"selection mode: `{d['mode']}`; responses {'with' if d['include_tests'] else 'without'} their tests; "
+            f"pass rate of all responses: {d['pass_rate']}",
+            f"verdicts: {json.dumps(d['verdicts'])}",
+            f"by category: {json.dumps(d['by_category'])}; by difficulty: {json.dumps(d['by_difficulty'])}",
+        ],
     )
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("Select the SFT set from executed responses.")
-    p.add_argument("--instructions", required=True)
-    p.add_argument("--responses", nargs="+", required=True)
-    p.add_argument("--executions", nargs="+", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--jsonl", required=True)
-    p.add_argument("--card", required=True)
-    p.add_argument("--stats", required=True)
-    args = p.parse_args(argv)
-    cfg = cli.full(args)
-    run(instructions_path=args.instructions, responses_paths=args.responses, executions_paths=args.executions, out=args.out,
-        jsonl=args.jsonl, card=args.card, stats_path=args.stats, cfg=cfg["selection"], decontamination=cfg["seeds"]["decontamination"],
-        benchmark_paths=cfg["benchmarks"], base_seed=cfg["random_seed"], provenance={"experiment": args.experiment}, log_file=args.log)
-
+CANDIDATES = cli.Entry(
+    run_candidates,
+    inputs={"instructions_path": "instructions", "responses_path": "responses", "executions_path": "verdicts"},
+    outputs={"out": "candidates", "stats_path": "stats"},
+    config={"cfg": "selection", "random_seed": "random_seed"},
+)
+GATHER = cli.Entry(
+    run_gather,
+    inputs={"instructions_path": "instructions", "candidates": "candidates", "candidate_stats": "shard_stats"},
+    outputs={"out": "dataset", "jsonl": "jsonl", "card": "card", "stats_path": "stats"},
+    config={
+        "cfg": "selection",
+        "decontamination": "seeds.decontamination",
+        "benchmark_paths": "benchmarks",
+        "provenance": datacard.selfalign_provenance,
+    },
+)
+ENTRIES = {"candidates": CANDIDATES, "gather": GATHER}
 
 if __name__ == "__main__":
-    main()
+    cli.main(ENTRIES, prog="python -m codealign.selfalign.select")

@@ -25,7 +25,7 @@ from codealign.records import Rejected, to_row
 from codealign.shards import shard_bounds
 from codealign.stats import Stats
 
-log = logging.getLogger("codealign.selfalign.llmstage")
+log = logging.getLogger("codealign.generation.llmstage")
 
 
 def backend_spec(stage_cfg: dict, generation: dict, models: dict, threads: int = 1, model: str | None = None) -> BackendSpec:
@@ -84,14 +84,22 @@ def run_shard(
 
     stats = Stats(stage, unit_in=unit_in, unit_out=unit_out, n_in=len(mine) * samples_per_item)
     outcome = ShardOutcome(stats=stats)
-    for (index, item), results in zip(mine, by_item):
+    for (_, item), results in zip(mine, by_item):
         records, rejects = parse(item, results)
         outcome.records.extend(records)
         for sample, reason, text in rejects:
             stats.drop(reason)
             outcome.rejected.append(Rejected(item_id(item), sample, reason, text[:2000]))
     stats.n_out = len(outcome.records)
-    stats.extra.update(shard=shard, shards=n_shards, items=[start, end], items_in=len(mine), generation=run_stats.to_dict(), backend=spec.kind, model=spec.model_fingerprint)
+    stats.extra.update(
+        shard=shard,
+        shards=n_shards,
+        items=[start, end],
+        items_in=len(mine),
+        generation=run_stats.to_dict(),
+        backend=spec.kind,
+        model=spec.model_fingerprint,
+    )
     return outcome
 
 

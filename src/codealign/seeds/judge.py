@@ -18,23 +18,23 @@ import logging
 import random
 
 from codealign import cli, io, logs
-from codealign.shards import gather, shard_stats_path
+from codealign.generation import llmstage
 from codealign.generation.backend import Request, Sampling
 from codealign.generation.prompts import choose, judge_prompt, load_judge_bank
 from codealign.records import Judgment, Seed, schema
-from codealign.selfalign import llmstage
+from codealign.shards import gather
 from codealign.stats import Stats
 
-log = logging.getLogger("codealign.selfalign.judge")
+log = logging.getLogger("codealign.seeds.judge")
 # The bank shipped with the package that this stage prompts with by default: part of its code version.
 PACKAGE_DATA = ("data/judge_fewshot.yaml",)
 
 
-def select_seeds(seeds: list[dict], max_seeds: int | None, base_seed: int) -> list[dict]:
+def select_seeds(seeds: list[dict], max_seeds: int | None, random_seed: int) -> list[dict]:
     """The seeds to judge: all, or a reproducible sample of ``max_seeds`` in their original order."""
     if max_seeds is None or len(seeds) <= max_seeds:
         return seeds
-    keep = sorted(random.Random(f"{base_seed}/judge-sample").sample(range(len(seeds)), max_seeds))
+    keep = sorted(random.Random(f"{random_seed}/judge-sample").sample(range(len(seeds)), max_seeds))
     return [seeds[i] for i in keep]
 
 
@@ -61,22 +61,29 @@ def without_docstring(code: str, name: str) -> str:
     return code
 
 
-def requests_for(seed: dict, index: int, cfg: dict, base_seed: int) -> list[Request]:
+def requests_for(seed: dict, index: int, cfg: dict, random_seed: int) -> list[Request]:
     bank = load_judge_bank(cfg["fewshot_bank"])
     code = without_docstring(seed["code"], seed["name"])
-    sampling = Sampling(temperature=0.0, max_new_tokens=cfg["max_new_tokens"], stop=("\n",), n=1, seed=base_seed + index)
+    sampling = Sampling(temperature=0.0, max_new_tokens=cfg["max_new_tokens"], stop=("\n",), n=1, seed=random_seed + index)
     out = []
     for v in range(cfg["votes"]):
-        examples, _ = choose(bank, cfg["k"], index * cfg["votes"] + v, base_seed, cfg["fewshot"]["selection"], cfg["fewshot"]["groups"])
+        examples, _ = choose(bank, cfg["k"], index * cfg["votes"] + v, random_seed, cfg["fewshot"]["selection"], cfg["fewshot"]["groups"])
         out.append(Request(judge_prompt(code, seed["docstring"], examples), sampling))
     return out
 
 
-def judgment(seed: dict, results, cfg: dict, base_seed: int, index: int) -> dict:
+def judgment(seed: dict, results, cfg: dict, random_seed: int, index: int) -> dict:
     answers = [samples[0].text for samples in results]
     votes = [vote(a) for a in answers]
     yes = sum(v is True for v in votes)
-    examples, _ = choose(load_judge_bank(cfg["fewshot_bank"]), cfg["k"], index * cfg["votes"], base_seed, cfg["fewshot"]["selection"], cfg["fewshot"]["groups"])
+    examples, _ = choose(
+        load_judge_bank(cfg["fewshot_bank"]),
+        cfg["k"],
+        index * cfg["votes"],
+        random_seed,
+        cfg["fewshot"]["selection"],
+        cfg["fewshot"]["groups"],
+    )
     return Judgment(
         seed_id=seed["seed_id"],
         verdict=yes > len(votes) - yes,
@@ -87,10 +94,24 @@ def judgment(seed: dict, results, cfg: dict, base_seed: int, index: int) -> dict
     ).__dict__
 
 
-def run_shard(*, seeds_path: str, shard: int, n_shards: int, cfg: dict, generation: dict, models: dict, base_seed: int,
-              out: str, rejected: str, stats_path: str, cache_path: str, threads: int = 1, log_file: str | None = None) -> None:
+def run_shard(
+    *,
+    seeds_path: str,
+    shard: int,
+    n_shards: int,
+    cfg: dict,
+    generation: dict,
+    models: dict,
+    random_seed: int,
+    out: str,
+    rejected: str,
+    stats_path: str,
+    cache_path: str,
+    threads: int = 1,
+    log_file: str | None = None,
+) -> None:
     logs.setup(log_file)
-    items = select_seeds(io.read_rows(seeds_path), cfg["max_seeds"], base_seed)
+    items = select_seeds(io.read_rows(seeds_path), cfg["max_seeds"], random_seed)
     index_of = {s["seed_id"]: i for i, s in enumerate(items)}
     spec = llmstage.backend_spec(cfg, generation, models, threads)
     groups = cfg["fewshot"]["groups"]
@@ -100,8 +121,8 @@ def run_shard(*, seeds_path: str, shard: int, n_shards: int, cfg: dict, generati
         item_id=lambda s: s["seed_id"],
         shard=shard,
         n_shards=n_shards,
-        build=lambda seed, index: requests_for(seed, index, cfg, base_seed),
-        parse=lambda seed, results: ([judgment(seed, results, cfg, base_seed, index_of[seed["seed_id"]])], []),
+        build=lambda seed, index: requests_for(seed, index, cfg, random_seed),
+        parse=lambda seed, results: ([judgment(seed, results, cfg, random_seed, index_of[seed["seed_id"]])], []),
         spec=spec,
         cache_path=cache_path,
         unit_in="seeds",
@@ -113,8 +134,18 @@ def run_shard(*, seeds_path: str, shard: int, n_shards: int, cfg: dict, generati
     llmstage.write_shard(outcome, schema(Judgment), out=out, rejected=rejected, stats_path=stats_path)
 
 
-def run_gather(*, seeds_path: str, shards: list[str], shard_stats: list[str], cfg: dict, base_seed: int,
-               judgments_out: str, judged_out: str, stats_path: str, log_file: str | None = None) -> Stats:
+def run_gather(
+    *,
+    seeds_path: str,
+    shards: list[str],
+    shard_stats: list[str],
+    cfg: dict,
+    random_seed: int,
+    judgments_out: str,
+    judged_out: str,
+    stats_path: str,
+    log_file: str | None = None,
+) -> Stats:
     logs.setup(log_file)
     all_seeds = io.read_rows(seeds_path)
     stats = Stats("seeds_judge", unit_in="functions", n_in=len(all_seeds))
@@ -137,34 +168,35 @@ def run_gather(*, seeds_path: str, shards: list[str], shard_stats: list[str], cf
             stats.drop("judged_no")
     io.write_rows(judged_out, kept, schema(Seed))
     stats.n_out = len(kept)
-    stats.extra.update(enabled=True, judged=len(verdicts), judged_yes=sum(verdicts.values()), verdicts_applied=cfg["apply"], generation=part.extra["generation"], backend=part.extra["backend"], model=part.extra["model"])
+    stats.extra.update(
+        enabled=True,
+        judged=len(verdicts),
+        judged_yes=sum(verdicts.values()),
+        verdicts_applied=cfg["apply"],
+        generation=part.extra["generation"],
+        backend=part.extra["backend"],
+        model=part.extra["model"],
+    )
     stats.save(stats_path)
     log.info(stats.summary())
     return stats
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("Judge seed docstrings (one shard), or gather the shards (--gather).")
-    p.add_argument("--seeds", required=True, help="clean seeds (results/<exp>/seeds/clean.parquet)")
-    p.add_argument("--shard", type=int, default=0)
-    p.add_argument("--shards", type=int, default=1)
-    p.add_argument("--out", required=True, help="the shard's judgments (or, with --gather, all judgments)")
-    p.add_argument("--stats", required=True)
-    p.add_argument("--rejected", help="rejected outputs (JSON Lines)")
-    p.add_argument("--cache", help="request cache of the shard")
-    p.add_argument("--gather", nargs="*", help="shard files to join instead of judging")
-    p.add_argument("--judged", help="with --gather: where to write the seeds judged Yes")
-    args = p.parse_args(argv)
-    cfg = cli.full(args)
-    if args.gather is not None:
-        run_gather(seeds_path=args.seeds, shards=args.gather, shard_stats=[shard_stats_path(s) for s in args.gather],
-                   cfg=cfg["seeds"]["judge"], base_seed=cfg["random_seed"], judgments_out=args.out, judged_out=args.judged,
-                   stats_path=args.stats, log_file=args.log)
-    else:
-        run_shard(seeds_path=args.seeds, shard=args.shard, n_shards=args.shards, cfg=cfg["seeds"]["judge"], generation=cfg["generation"],
-                  models=cfg["models"], base_seed=cfg["random_seed"], out=args.out, rejected=args.rejected or args.out + ".rejected.jsonl",
-                  stats_path=args.stats, cache_path=args.cache or args.out + ".cache/shard-0-of-1.jsonl", threads=args.threads, log_file=args.log)
-
+SHARD = cli.Entry(
+    run_shard,
+    inputs={"seeds_path": "seeds"},
+    outputs={"out": "judgments", "rejected": "rejected", "stats_path": "stats"},
+    params={"n_shards": "shards", "cache_path": "cache"},
+    config={"cfg": "seeds.judge", "generation": "generation", "models": "models", "random_seed": "random_seed"},
+    wildcards={"shard": "shard"},
+)
+GATHER = cli.Entry(
+    run_gather,
+    inputs={"seeds_path": "seeds", "shards": "shards", "shard_stats": "shard_stats"},
+    outputs={"judgments_out": "judgments", "judged_out": "judged", "stats_path": "stats"},
+    config={"cfg": "seeds.judge", "random_seed": "random_seed"},
+)
+ENTRIES = {"shard": SHARD, "gather": GATHER}
 
 if __name__ == "__main__":
-    main()
+    cli.main(ENTRIES, prog="python -m codealign.seeds.judge")

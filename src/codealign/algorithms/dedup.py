@@ -124,4 +124,3 @@ def jaccard(a: str, b: str, ngram: int = 5) -> float:
     if not sa and not sb:
         return 1.0
     return len(sa & sb) / len(sa | sb)
-

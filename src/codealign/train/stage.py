@@ -27,10 +27,10 @@ import shutil
 import time
 from pathlib import Path
 
-from codealign import cli, io, logs
+from codealign import cli, io, logs, plots
 from codealign.generation.prompts import instruction_prompt_of
 
-log = logging.getLogger("codealign.train")
+log = logging.getLogger("codealign.train.stage")
 
 INFO = "codealign_training.json"
 
@@ -67,15 +67,47 @@ PROFILES = {
     # SelfCodeAlign / StarCoder2-15B-Instruct: full fine-tune, Adafactor, lr 1e-5, 4 epochs,
     # batch 64, warmup 0.05, linear decay, sequence length 1280, no packing, --max_grad_norm -1,
     # attention/residual/embedding dropout 0.0 (README-SC2INST.md, training script).
-    "paper": dict(method="full", optimizer="adafactor", learning_rate=1e-5, epochs=4, max_steps=None, per_device_batch=4,
-                  effective_batch=64, warmup_ratio=0.05, scheduler="linear", max_length=1280, packing=False,
-                  lora_r=16, lora_alpha=32, lora_dropout=0.05, save_steps=200, gradient_checkpointing=True,
-                  max_grad_norm=None, dropout=0.0),
+    "paper": dict(
+        method="full",
+        optimizer="adafactor",
+        learning_rate=1e-5,
+        epochs=4,
+        max_steps=None,
+        per_device_batch=4,
+        effective_batch=64,
+        warmup_ratio=0.05,
+        scheduler="linear",
+        max_length=1280,
+        packing=False,
+        lora_r=16,
+        lora_alpha=32,
+        lora_dropout=0.05,
+        save_steps=200,
+        gradient_checkpointing=True,
+        max_grad_norm=None,
+        dropout=0.0,
+    ),
     # The embedded default: a short LoRA run that fits two CPU cores in minutes.
-    "cpu-lora": dict(method="lora", optimizer="adamw_torch", learning_rate=2e-4, epochs=3, max_steps=None, per_device_batch=2,
-                     effective_batch=8, warmup_ratio=0.05, scheduler="linear", max_length=768, packing=False,
-                     lora_r=16, lora_alpha=32, lora_dropout=0.05, save_steps=5, gradient_checkpointing=False,
-                     max_grad_norm=1.0, dropout=None),
+    "cpu-lora": dict(
+        method="lora",
+        optimizer="adamw_torch",
+        learning_rate=2e-4,
+        epochs=3,
+        max_steps=None,
+        per_device_batch=2,
+        effective_batch=8,
+        warmup_ratio=0.05,
+        scheduler="linear",
+        max_length=768,
+        packing=False,
+        lora_r=16,
+        lora_alpha=32,
+        lora_dropout=0.05,
+        save_steps=5,
+        gradient_checkpointing=False,
+        max_grad_norm=1.0,
+        dropout=None,
+    ),
 }
 
 
@@ -97,16 +129,14 @@ def check_method(method: str) -> None:
         import torch
 
         if not torch.cuda.is_available():
-            raise TrainingUnavailable("train method 'qlora' needs a CUDA GPU (bitsandbytes 4-bit), and this machine has none; "
-                                      "use 'lora' or 'full' here, or run on a GPU node")
+            raise TrainingUnavailable(
+                "train method 'qlora' needs a CUDA GPU (bitsandbytes 4-bit), and this machine has none; "
+                "use 'lora' or 'full' here, or run on a GPU node"
+            )
 
 
 def _loss_curve(history: list[dict], path: str, title: str) -> None:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = plots.pyplot()
     steps = [h["step"] for h in history if "loss" in h]
     losses = [h["loss"] for h in history if "loss" in h]
     fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -115,13 +145,10 @@ def _loss_curve(history: list[dict], path: str, title: str) -> None:
         ax.set_xlabel("optimizer step")
         ax.set_ylabel("training loss (response tokens)")
     else:
-        ax.text(0.5, 0.5, "no training steps", ha="center", va="center", transform=ax.transAxes)
-        ax.set_axis_off()
+        plots.say_empty(ax, "no training steps")
     ax.set_title(title)
     fig.tight_layout()
-    with io.atomic_path(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=120)
-    plt.close(fig)
+    plots.save(fig, path)
 
 
 def _save_base_unchanged(base: str, out_dir: str) -> None:
@@ -196,12 +223,19 @@ def build_trainer(examples: list[dict], *, base_model: str, profile: dict, work_
     if profile["method"] in ("lora", "qlora"):
         from peft import LoraConfig
 
-        peft_config = LoraConfig(r=profile["lora_r"], lora_alpha=profile["lora_alpha"], lora_dropout=profile["lora_dropout"],
-                                 target_modules="all-linear", task_type="CAUSAL_LM")
+        peft_config = LoraConfig(
+            r=profile["lora_r"],
+            lora_alpha=profile["lora_alpha"],
+            lora_dropout=profile["lora_dropout"],
+            target_modules="all-linear",
+            task_type="CAUSAL_LM",
+        )
     if profile["method"] == "qlora":
         from transformers import BitsAndBytesConfig
 
-        model_kwargs["quantization_config"] = BitsAndBytesConfig(load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16)
+        model_kwargs["quantization_config"] = BitsAndBytesConfig(
+            load_in_4bit=True, bnb_4bit_quant_type="nf4", bnb_4bit_compute_dtype=torch.bfloat16
+        )
     if profile.get("dropout") is not None:
         model_kwargs["config"] = with_dropout(base_model, profile["dropout"])
     model = AutoModelForCausalLM.from_pretrained(base_model, **model_kwargs)
@@ -211,20 +245,47 @@ def build_trainer(examples: list[dict], *, base_model: str, profile: dict, work_
             if logs and "loss" in logs:
                 log.info("step %d/%d loss %.4f lr %.2e", state.global_step, state.max_steps, logs["loss"], logs.get("learning_rate", 0))
 
-    trainer = SFTTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer, peft_config=peft_config, callbacks=[Progress()])
+    trainer = SFTTrainer(
+        model=model, args=args, train_dataset=dataset, processing_class=tokenizer, peft_config=peft_config, callbacks=[Progress()]
+    )
     return trainer, tokenizer
 
 
-def train(*, sft_paths: dict[str, str], base_model: str, out_dir: str, work_dir: str, log_path: str, curve_path: str,
-          cfg: dict, seed: int, threads: int = 1, log_file: str | None = None) -> dict:
+def train(
+    *,
+    out_dir: str,
+    work_dir: str,
+    log_path: str,
+    curve_path: str,
+    cfg: dict,
+    random_seed: int,
+    selfalign: str | None = None,
+    codeocean: str | None = None,
+    model: str | None = None,
+    models: dict | None = None,
+    threads: int = 1,
+    log_file: str | None = None,
+) -> dict:
+    """Fine-tune the base model on the SFT sets given (``selfalign``, ``codeocean``; mixed by
+    ``train.mix``). The base model is the local folder ``model``, or else ``models[cfg["model"]]``
+    (a hub id)."""
     logs.setup(log_file)
+    sft_paths = {recipe: path for recipe, path in (("selfalign", selfalign), ("codeocean", codeocean)) if path}
+    base_model = model or (models or {})[cfg["model"]]
+    seed = random_seed
     profile = resolve_profile(cfg)
     method = profile["method"]
     check_method(method)
     examples = mixed_examples(sft_paths, cfg["mix"], seed)
     template = cfg["template"]
-    record = {"profile": cfg["profile"], "hyperparameters": profile, "examples": len(examples), "base_model": base_model,
-              "mix": cfg["mix"], "template": template}
+    record = {
+        "profile": cfg["profile"],
+        "hyperparameters": profile,
+        "examples": len(examples),
+        "base_model": base_model,
+        "mix": cfg["mix"],
+        "template": template,
+    }
     if len(examples) < cfg["min_examples"]:
         reason = f"{len(examples)} SFT examples, fewer than train.min_examples={cfg['min_examples']}"
         log.warning("not training: %s; the checkpoint is the base model, unchanged", reason)
@@ -235,7 +296,9 @@ def train(*, sft_paths: dict[str, str], base_model: str, out_dir: str, work_dir:
         _loss_curve([], curve_path, "not trained: " + reason)
         return record
 
-    trainer, tokenizer = build_trainer(examples, base_model=base_model, profile=profile, work_dir=work_dir, template=template, seed=seed, threads=threads)
+    trainer, tokenizer = build_trainer(
+        examples, base_model=base_model, profile=profile, work_dir=work_dir, template=template, seed=seed, threads=threads
+    )
     resume = any(p.name.startswith("checkpoint-") for p in Path(work_dir).glob("checkpoint-*")) if Path(work_dir).exists() else False
     if resume:
         log.info("resuming from the last checkpoint in %s", work_dir)
@@ -253,7 +316,9 @@ def train(*, sft_paths: dict[str, str], base_model: str, out_dir: str, work_dir:
     tokenizer.save_pretrained(tmp)
     from transformers import GenerationConfig
 
-    generation = GenerationConfig.from_pretrained(base_model) if Path(base_model, "generation_config.json").exists() else final.generation_config
+    generation = (
+        GenerationConfig.from_pretrained(base_model) if Path(base_model, "generation_config.json").exists() else final.generation_config
+    )
     generation.save_pretrained(tmp)
     history = trainer.state.log_history
     record.update(
@@ -275,19 +340,13 @@ def train(*, sft_paths: dict[str, str], base_model: str, out_dir: str, work_dir:
     return record
 
 
-def main(argv: list[str] | None = None) -> None:
-    p = cli.parser("Fine-tune the base model on SFT sets with TRL.")
-    p.add_argument("--sft", action="append", required=True, help="recipe=path/to/dataset.parquet (repeatable)")
-    p.add_argument("--base-model", required=True)
-    p.add_argument("--out", required=True)
-    p.add_argument("--work", help="intermediate checkpoints (default: <out>.work)")
-    p.add_argument("--log-json", required=True)
-    p.add_argument("--curve", required=True)
-    args = p.parse_args(argv)
-    cfg = cli.full(args)
-    train(sft_paths=dict(s.split("=", 1) for s in args.sft), base_model=args.base_model, out_dir=args.out, work_dir=args.work or args.out + ".work",
-          log_path=args.log_json, curve_path=args.curve, cfg=cfg["train"], seed=cfg["random_seed"], threads=args.threads, log_file=args.log)
-
+ENTRY = cli.Entry(
+    train,
+    inputs={"selfalign": "selfalign", "codeocean": "codeocean", "model": "model"},
+    outputs={"out_dir": "checkpoint", "log_path": "log", "curve_path": "curve"},
+    params={"work_dir": "work"},
+    config={"cfg": "train", "models": "models", "random_seed": "random_seed"},
+)
 
 if __name__ == "__main__":
-    main()
+    ENTRY.main()

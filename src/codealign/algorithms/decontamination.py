@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from codealign import benchmarks
 from codealign.benchmarks import Task
 from codealign.records import DecontaminationHit
 
@@ -61,11 +62,7 @@ class Decontaminator:
     def hits(self, item_id: str, text: str) -> list[DecontaminationHit]:
         """Every benchmark match in ``text`` (empty when clean)."""
         lowered = text.lower()
-        found = [
-            DecontaminationHit(item_id, p.benchmark, p.task_id, p.kind, p.text[:500])
-            for p in self.patterns
-            if p.needle in lowered
-        ]
+        found = [DecontaminationHit(item_id, p.benchmark, p.task_id, p.kind, p.text[:500]) for p in self.patterns if p.needle in lowered]
         if self.ngram and self._ngrams:
             for gram in word_ngrams(text, self.ngram):
                 task = self._ngrams.get(gram)
@@ -73,3 +70,25 @@ class Decontaminator:
                     found.append(DecontaminationHit(item_id, task.benchmark, task.task_id, "ngram", " ".join(gram)))
                     break
         return found
+
+
+def benchmark_names(cfg: dict, benchmark_paths: dict) -> list[str]:
+    """The benchmarks decontaminated against: those listed, or (``all``) every one that names a file."""
+    if cfg["benchmarks"] == "all":
+        return [name for name in benchmarks.LOADERS if benchmark_paths.get(name)]
+    return list(cfg["benchmarks"])
+
+
+def build(cfg: dict, benchmark_paths: dict) -> Decontaminator:
+    """A decontaminator over the benchmarks ``cfg`` names (paths from the ``benchmarks`` section)
+    and its extra files."""
+    tasks = []
+    for name in benchmark_names(cfg, benchmark_paths):
+        path = benchmark_paths.get(name)
+        if not path:
+            raise ValueError(f"seeds.decontamination.benchmarks: {name!r} has no file: set benchmarks.{name}")
+        tasks += benchmarks.load(name, path)
+    for extra in cfg.get("extra", []):
+        tasks += benchmarks.load_fields(extra["path"], extra["fields"], extra.get("name"))
+    ngram = cfg["ngram"]["n"] if cfg["ngram"]["enabled"] else None
+    return Decontaminator(tasks, whitelist=cfg["whitelist"], ngram=ngram)

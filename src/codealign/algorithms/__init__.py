@@ -1,0 +1,1 @@
+"""Ground-floor algorithms the stages share: MinHash near-dedup and benchmark decontamination."""

@@ -1,0 +1,1 @@
+"""The report: figures (:mod:`.figures`) and the provenance record (:mod:`.provenance`)."""

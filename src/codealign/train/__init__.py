@@ -1,0 +1,1 @@
+"""Training: TRL SFTTrainer over the SFT sets (:mod:`.stage`)."""

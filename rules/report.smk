@@ -97,6 +97,31 @@ rule figures_ablations:
         "../scripts/figures_ablations.py"
 
 
+rule report_browser:
+    input:
+        unpack(browser_inputs),
+    output:
+        report(
+            "results/{experiment}/report/browser.html",
+            caption="../report/browser.rst",
+            category="{experiment}",
+            labels={"figure": "data browser"},
+        ),
+    log:
+        "results/{experiment}/logs/report_browser.log",
+    conda:
+        "../envs/codealign.yaml"
+    resources:
+        mem_mb=grow(4000),
+        runtime=grow(30),
+    params:
+        random_seed=section("random_seed"),
+        per_group=3,
+        code=code_version("codealign.report.browser"),
+    script:
+        "../scripts/report_browser.py"
+
+
 rule effective_config:
     output:
         "results/{experiment}/config.json",

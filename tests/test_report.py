@@ -100,3 +100,21 @@ def test_provenance_says_how_generated_code_ran(tmp_path):
         "execution": {"isolation": "nsjail", "python": "/usr/bin/python3"},
         "scores": {"ds1000/base": "namespaces"},
     }
+
+
+def test_the_data_browser_samples_the_same_items_for_the_same_seed():
+    from codealign.report import browser
+
+    rows = [{"item_id": f"i{n}", "reason": "empty" if n % 3 else "truncated"} for n in range(40)]
+    first = browser.sample(rows, "item_id", 5, random_seed=1)
+    assert first == browser.sample(list(reversed(rows)), "item_id", 5, random_seed=1)  # input order does not matter
+    assert first != browser.sample(rows, "item_id", 5, random_seed=2)
+    groups = browser.by_reason(rows, 3, random_seed=1)
+    assert sorted(groups) == ["empty", "truncated"] and all(len(g) == 3 for g in groups.values())
+
+
+def test_a_long_cell_is_cut_and_escaped():
+    from codealign.report import browser
+
+    page = browser.table([{"text": "<script>" + "x" * 5000}], ["text"])
+    assert "&lt;script&gt;" in page and "<script>" not in page and "more characters" in page

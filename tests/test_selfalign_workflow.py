@@ -129,7 +129,21 @@ def test_the_selfalign_dag_with_gemma(tmp_path, gemma_model, benchmarks_availabl
     assert ran == {"figures_selfalign", "figures_ablations", "figures"}, ran  # nothing upstream
     wf.run("--report", str(wf.path("report.html")), config=config)
     html = wf.path("report.html").read_text()
-    assert "data funnel" in html and "provenance" in html.lower()
+    assert "data funnel" in html and "provenance" in html.lower() and "data browser" in html
+
+    # The data browser: every stage's kept items and its drops by reason; the end-of-run summary.
+    browser = wf.path("results/default/report/browser.html").read_text()
+    for title in ("Seeds", "Concepts (S→C)", "Instructions", "Responses", "SFT set"):
+        assert f"<h2>{title}</h2>" in browser, title
+    assert "dropped, by step and reason" in browser and "seeds_filter: " in browser
+    for reason in instructions["dropped"]:
+        assert f"dropped: {reason} (" in browser
+    from codealign.report import summary
+
+    text = "\n".join(summary.lines(wf.path("results"), wf.path("report.html")))
+    assert f"{sft['out']:,} SFT examples" in text and f"{instructions['out']:,} instructions" in text
+    assert "experiment select-random" in text and text.count("pass@1") == 4 and "on 2 tasks" in text
+    assert str(wf.path("results/default/sft/dataset.parquet")) in text
 
     # A second run finds everything done; forcing the shards reruns them from the request cache.
     proc = wf.run("results/default/instruct/instructions.parquet", "--forcerun", "instruct_concepts", config=config)

@@ -189,6 +189,20 @@ STAGES: dict[str, Stage] = {
     # per experiment by construction (it records the experiment's whole config), never shared
     "provenance": Stage(("experiments",), ("sft", "eval_report", "codeocean_sft", "execution_gather")),
     "effective_config": Stage(("experiments",), ()),
+    # per experiment, like provenance: each experiment's report browses its own data
+    "report_browser": Stage(
+        ("experiments", "random_seed"),
+        (
+            "seeds_funnel",
+            "seeds_judge_gather",
+            "instruct_concepts_gather",
+            "instruct_instructions_gather",
+            "responses_gather",
+            "execution_gather",
+            "sft",
+            "codeocean_gather",
+        ),
+    ),
 }
 
 # Rules whose outputs belong to different stages depending on a wildcard (the model evaluated).

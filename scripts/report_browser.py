@@ -1,0 +1,12 @@
+"""Rule report_browser → codealign.report.browser.write."""
+
+from codealign.report import browser
+
+browser.write(
+    snakemake.output[0],
+    experiment=snakemake.wildcards.experiment,
+    random_seed=snakemake.params.random_seed,
+    per_group=snakemake.params.per_group,
+    inputs={name: value if isinstance(value, str) else list(value) for name, value in snakemake.input.items()},
+    log_file=snakemake.log[0],
+)

@@ -49,8 +49,8 @@ PAPER = {
     "dedup gather": ("seeds_dedup", 0.19 * 5_360_000, "functions"),
     "decontaminate": ("seeds_decontaminate", 0.9 * 0.19 * 5_360_000, "functions"),
     "execution gather": ("execution_gather", 2_400_000, "verdicts"),
-    "selection candidates": ("sft_candidates", 2_400_000 / RESPONSE_SHARDS, "responses"),
-    "selection gather": ("sft", 500_000, "candidates"),
+    "selection candidates": ("selection_candidates", 2_400_000 / RESPONSE_SHARDS, "responses"),
+    "selection gather": ("selection", 500_000, "candidates"),
 }
 SIZES = {  # the smallest size of each stage; the others are 4x and 16x
     "corpus read": 1000,
@@ -240,7 +240,7 @@ def run_stage(stage: str, n: int, root: Path, threads: int) -> dict:
     import pyarrow  # noqa: F401  (imported before the idle measurement: its memory is not the stage's)
 
     from codealign.seeds import corpus, decontaminate, dedup, extract, filter  # noqa: F401
-    from codealign.selfalign import execute, select  # noqa: F401
+    from codealign.selfalign import execution, selection  # noqa: F401
 
     cfg = _config()
     out = Path(tempfile.mkdtemp(dir=root))
@@ -328,7 +328,7 @@ def _stage(stage, n, root, out, cfg, threads):
             benchmark_paths=bench,
         ).n_out
     elif stage == "execution gather":
-        from codealign.selfalign import execute
+        from codealign.selfalign import execution
 
         base = io.read_table(root / "verdicts.parquet")
         shards, stats_files = [], []
@@ -343,14 +343,16 @@ def _stage(stage, n, root, out, cfg, threads):
             shards.append(str(path))
             stats_files.append(str(out / f"v-{k}.stats.json"))
         start = time.perf_counter()
-        count = execute.run_gather(shards=shards, shard_stats=stats_files, out=str(out / "e.parquet"), stats_path=str(out / "e.json")).n_in
+        count = execution.run_gather(
+            shards=shards, shard_stats=stats_files, out=str(out / "e.parquet"), stats_path=str(out / "e.json")
+        ).n_in
     elif stage == "selection candidates":
-        from codealign.selfalign import select
+        from codealign.selfalign import selection
 
         for name in ("responses", "verdicts"):
             io.write_table(out / f"{name}.parquet", io.read_table(root / f"{name}.parquet").slice(0, n))
         start = time.perf_counter()
-        count = select.run_candidates(
+        count = selection.run_candidates(
             instructions_path=str(root / "instructions.parquet"),
             responses_path=str(out / "responses.parquet"),
             executions_path=str(out / "verdicts.parquet"),
@@ -360,7 +362,7 @@ def _stage(stage, n, root, out, cfg, threads):
             random_seed=1,
         ).n_out
     elif stage == "selection gather":
-        from codealign.selfalign import select
+        from codealign.selfalign import selection
 
         cands = root / "candidates.parquet"
         k = 8
@@ -376,7 +378,7 @@ def _stage(stage, n, root, out, cfg, threads):
             paths.append(str(path))
             stats_files.append(str(out / f"c-{j}.stats.json"))
         start = time.perf_counter()
-        count = select.run_gather(
+        count = selection.run_gather(
             instructions_path=str(root / "instructions.parquet"),
             candidates=paths,
             candidate_stats=stats_files,
@@ -396,10 +398,10 @@ def _stage(stage, n, root, out, cfg, threads):
 
 def prepare_candidates(root: Path, n: int) -> None:
     """The selection gather's input: the candidates of n responses, made once by the real step."""
-    from codealign.selfalign import select
+    from codealign.selfalign import selection
 
     cfg = _config()
-    select.run_candidates(
+    selection.run_candidates(
         instructions_path=str(root / "instructions.parquet"),
         responses_path=str(root / "responses.parquet"),
         executions_path=str(root / "verdicts.parquet"),

@@ -131,7 +131,7 @@ def final_targets():
     codeocean = [name for name, cfg in EXPERIMENTS.items() if cfg["codeocean"]["build"]]
     return (
         final("seeds_funnel", rules.seeds_funnel.output.funnel)
-        + final("sft", rules.sft.output.dataset)
+        + final("selection", rules.selection.output.dataset)
         + sorted({f"results/{owner(EXPERIMENTS, name, 'codeocean_sft')}/codeocean/sft/dataset.parquet" for name in codeocean})
         + final("eval_report", rules.eval_report.output.json)
         + figure_targets()
@@ -151,7 +151,7 @@ def train_inputs(wildcards):
     cfg = EXPERIMENTS[wildcards.experiment]
     inputs = {}
     if cfg["train"]["mix"]["selfalign"] > 0:
-        inputs["selfalign"] = upstream("sft", rules.sft.output.dataset)(wildcards)
+        inputs["selfalign"] = upstream("selection", rules.selection.output.dataset)(wildcards)
     if cfg["train"]["mix"]["codeocean"] > 0:
         inputs["codeocean"] = upstream("codeocean_sft", rules.codeocean_sft.output.dataset)(wildcards)
     name = cfg["train"]["model"]
@@ -240,8 +240,8 @@ def codeocean_provenance(wildcards):
     return datacard.codeocean_provenance(EXPERIMENTS[wildcards.experiment], wildcards.experiment)
 
 
-def benchmark_dirs(wildcards):
-    """Param function: per rule, the experiment directories holding its benchmark tables for this experiment."""
+def timing_dirs(wildcards):
+    """Param function: per rule, the experiment directories holding its timing tables (its `benchmark:` files)."""
     from codealign.workflow import RULE_STAGES, STAGES
 
     rules = {stage: (stage,) for stage in STAGES}
@@ -254,7 +254,7 @@ def ablation_inputs(wildcards):
     """Every experiment's SFT stats and scores, from the directories that own them."""
     inputs = {}
     for name in EXPERIMENTS:
-        inputs[f"{name}__sft"] = f"results/{owner(EXPERIMENTS, name, 'sft')}/sft/stats.json"
+        inputs[f"{name}__sft"] = f"results/{owner(EXPERIMENTS, name, 'selection')}/sft/stats.json"
         inputs[f"{name}__scores"] = f"results/{owner(EXPERIMENTS, name, 'eval_report')}/eval/scores.json"
     return inputs
 
@@ -263,7 +263,7 @@ def provenance_inputs(wildcards):
     """The data an experiment's results rest on and the results themselves: hashed into its provenance."""
     cfg = EXPERIMENTS[wildcards.experiment]
     inputs = {f"benchmark_{name}": path for name, path in cfg["benchmarks"].items() if path and not path.startswith("package:")}
-    inputs["sft"] = upstream("sft", rules.sft.output.dataset)(wildcards)
+    inputs["sft"] = upstream("selection", rules.selection.output.dataset)(wildcards)
     inputs["scores"] = upstream("eval_report", rules.eval_report.output.json)(wildcards)
     inputs["execution_stats"] = upstream("execution_gather", rules.execution_gather.output.stats)(wildcards)
     if cfg["codeocean"]["build"] or cfg["train"]["mix"]["codeocean"] > 0:
@@ -317,8 +317,8 @@ def browser_inputs(wildcards):
         "responses_stats": up("responses_gather", rules.responses_gather.output.stats),
         "responses_rejected": shards("responses", rules.responses.output.rejected, "responses"),
         "verdicts": up("execution_gather", rules.execution_gather.output.verdicts),
-        "sft": up("sft", rules.sft.output.dataset),
-        "sft_stats": up("sft", rules.sft.output.stats),
+        "sft": up("selection", rules.selection.output.dataset),
+        "sft_stats": up("selection", rules.selection.output.stats),
     }
     if cfg["instruct"]["mode"] == "concepts":
         inputs["concepts"] = up("instruct_concepts_gather", rules.instruct_concepts_gather.output.concepts)

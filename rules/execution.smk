@@ -21,7 +21,7 @@ rule execution:
     params:
         cfg=section("execution"),
         cache=cache_journal("responses", "results/{experiment}/execution/cache"),
-        code=code_version("codealign.selfalign.execute"),
+        code=code_version("codealign.selfalign.execution"),
     script:
         "../scripts/execution.py"
 
@@ -41,6 +41,6 @@ rule execution_gather:
         mem_mb=grow(4000),
         runtime=grow(30),
     params:
-        code=code_version("codealign.selfalign.execute"),
+        code=code_version("codealign.selfalign.execution"),
     script:
         "../scripts/execution_gather.py"

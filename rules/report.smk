@@ -12,7 +12,7 @@ rule figures_selfalign:
         responses=upstream("responses_gather", rules.responses_gather.output.stats),
         verdicts=upstream("execution_gather", rules.execution_gather.output.verdicts),
         execution=upstream("execution_gather", rules.execution_gather.output.stats),
-        sft=upstream("sft", rules.sft.output.stats),
+        sft=upstream("selection", rules.selection.output.stats),
         scores=upstream("eval_report", rules.eval_report.output.json),
     output:
         funnel=report(
@@ -50,7 +50,7 @@ rule figures_selfalign:
         mem_mb=grow(4000),
         runtime=grow(30),
     params:
-        benchmarks=benchmark_dirs,
+        timings=timing_dirs,
         code=code_version("codealign.report.figures"),
     script:
         "../scripts/figures_selfalign.py"

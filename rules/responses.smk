@@ -18,7 +18,7 @@ use rule seeds_judge as responses with:
         cfg=section("responses"),
         shards=n_shards("responses"),
         cache=cache_journal("responses", "results/{experiment}/responses/cache"),
-        code=code_version("codealign.selfalign.respond"),
+        code=code_version("codealign.selfalign.responses"),
 
 
 rule responses_gather:

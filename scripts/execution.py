@@ -1,5 +1,5 @@
-"""Rule execution (one shard) → codealign.selfalign.execute."""
+"""Rule execution (one shard) → codealign.selfalign.execution."""
 
-from codealign.selfalign import execute
+from codealign.selfalign import execution
 
-execute.SHARD.from_snakemake(snakemake)
+execution.SHARD.from_snakemake(snakemake)

@@ -1,5 +1,5 @@
-"""Rule execution_gather → codealign.selfalign.execute.run_gather."""
+"""Rule execution_gather → codealign.selfalign.execution.run_gather."""
 
-from codealign.selfalign import execute
+from codealign.selfalign import execution
 
-execute.GATHER.from_snakemake(snakemake)
+execution.GATHER.from_snakemake(snakemake)

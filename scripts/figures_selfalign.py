@@ -13,4 +13,4 @@ figures.plot_funnel(
 )
 figures.plot_verdicts(i.instructions, i.verdicts, snakemake.output.verdicts, snakemake.output.pass_rate)
 figures.plot_scores({snakemake.wildcards.experiment: i.scores}, snakemake.output.scores)
-figures.plot_throughput(snakemake.params.benchmarks, snakemake.output.throughput)
+figures.plot_throughput(snakemake.params.timings, snakemake.output.throughput)

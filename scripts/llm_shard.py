@@ -4,13 +4,13 @@ rule is named after."""
 
 from codealign.codeocean import generate
 from codealign.seeds import judge
-from codealign.selfalign import instruct, respond
+from codealign.selfalign import instruct, responses
 
 ENTRIES = {
     "seeds_judge": judge.SHARD,
     "instruct_concepts": instruct.CONCEPTS,
     "instruct_instructions": instruct.INSTRUCTIONS,
-    "responses": respond.SHARD,
+    "responses": responses.SHARD,
     "codeocean_generate": generate.SHARD,
 }
 ENTRIES[snakemake.rule].from_snakemake(snakemake)

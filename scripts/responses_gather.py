@@ -1,5 +1,5 @@
-"""Rule responses_gather → codealign.selfalign.respond.run_gather."""
+"""Rule responses_gather → codealign.selfalign.responses.run_gather."""
 
-from codealign.selfalign import respond
+from codealign.selfalign import responses
 
-respond.GATHER.from_snakemake(snakemake)
+responses.GATHER.from_snakemake(snakemake)

@@ -18,7 +18,7 @@ from codealign.algorithms.decontamination import benchmark_names, build
 from codealign.evaluate import stage
 from codealign.generation.prompts import load_bank
 from codealign.seeds import judge
-from codealign.selfalign import select
+from codealign.selfalign import selection
 from codealign.stats import Stats
 from codealign.train import stage as train
 
@@ -124,12 +124,12 @@ def behaviour_sel_order(cfg, run, tmp_path, tiny_model):
         "tests": "assert double(2) == 4\n",
     }
     pool = [
-        select.candidate(other, kept_response, "triple: " + kept_response["implementation"], cfg["selection"]),
-        select.candidate(inst, repeat, "triple: " + kept_response["implementation"], cfg["selection"]),
-        select.candidate(inst, fresh, "double: " + fresh["implementation"], cfg["selection"]),
+        selection.candidate(other, kept_response, "triple: " + kept_response["implementation"], cfg["selection"]),
+        selection.candidate(inst, repeat, "triple: " + kept_response["implementation"], cfg["selection"]),
+        selection.candidate(inst, fresh, "double: " + fresh["implementation"], cfg["selection"]),
     ]
     stats = Stats("selection", unit_in="responses", n_in=3)
-    kept = select.exact_pass(pool, cfg["selection"], stats)
+    kept = selection.exact_pass(pool, cfg["selection"], stats)
     assert [c["response_id"] for c in kept] == ["r1", "r2"] and stats.dropped == {"duplicate_response": 1}
 
 

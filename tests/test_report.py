@@ -29,19 +29,19 @@ def test_the_funnel_reads_each_step_from_its_stage(tmp_path):
     assert (tmp_path / "funnel.png").read_bytes().startswith(b"\x89PNG")
 
 
-def test_benchmark_tables_are_summed_per_rule_from_the_owning_directories(tmp_path):
+def test_timing_tables_are_summed_per_rule_from_the_owning_directories(tmp_path):
     header = "s\th:m:s\tmax_rss\tmax_vms\tmax_uss\tmax_pss\tio_in\tio_out\tmean_load\tcpu_time\n"
     for rel, seconds, rss in (
         ("a/benchmarks/responses/shard-0.tsv", 10.0, 500),
         ("a/benchmarks/responses/shard-1.tsv", 5.5, 700),
-        ("b/benchmarks/sft.tsv", 2.0, 100),
-        ("a/benchmarks/sft.tsv", 99.0, 1),
+        ("b/benchmarks/selection.tsv", 2.0, 100),
+        ("a/benchmarks/selection.tsv", 99.0, 1),
     ):
         path = tmp_path / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(header + f"{seconds}\t0:00:10\t{rss}\t1\t1\t1\t1\t1\t1\t1\n")
-    rows = figures.benchmark_rows({"responses": [str(tmp_path / "a")], "sft": [str(tmp_path / "b")], "train": [str(tmp_path / "a")]})
-    assert rows == [("responses", 15.5, 700.0), ("sft", 2.0, 100.0)]  # sft from b, its owner, not a; train never ran
+    rows = figures.timing_rows({"responses": [str(tmp_path / "a")], "selection": [str(tmp_path / "b")], "train": [str(tmp_path / "a")]})
+    assert rows == [("responses", 15.5, 700.0), ("selection", 2.0, 100.0)]  # from b, its owner, not a; train never ran
     figures.plot_throughput({"responses": [str(tmp_path / "a")]}, str(tmp_path / "t.png"))
     assert (tmp_path / "t.png").exists()
 

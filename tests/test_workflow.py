@@ -48,23 +48,23 @@ def stages_rerun_by_editing(root, relative_path):
 
 def test_the_sandbox_worker_script_versions_the_stages_that_run_programs(package_copy):
     assert stages_rerun_by_editing(package_copy, "sandbox/worker.py") == {
-        "codealign.selfalign.execute",
+        "codealign.selfalign.execution",
         "codealign.codeocean.generate",
         "codealign.evaluate.stage",
     }
 
 
 def test_a_shipped_fewshot_bank_versions_exactly_the_stages_that_prompt_with_it(package_copy):
-    assert stages_rerun_by_editing(package_copy, "data/fewshot.yaml") == {"codealign.selfalign.instruct", "codealign.selfalign.respond"}
+    assert stages_rerun_by_editing(package_copy, "data/fewshot.yaml") == {"codealign.selfalign.instruct", "codealign.selfalign.responses"}
     assert stages_rerun_by_editing(package_copy, "data/judge_fewshot.yaml") == {"codealign.seeds.judge"}
     assert stages_rerun_by_editing(package_copy, "data/codeocean_fewshot.yaml") == {"codealign.codeocean.generate"}
 
 
 def test_a_package_data_declaration_naming_a_missing_file_is_an_error(package_copy):
-    module = package_copy / "selfalign/respond.py"
+    module = package_copy / "selfalign/responses.py"
     module.write_text(module.read_text().replace('PACKAGE_DATA = ("data/fewshot.yaml",)', 'PACKAGE_DATA = ("data/gone.yaml",)'))
     with pytest.raises(FileNotFoundError, match="data/gone.yaml"):
-        workflow.code_version("codealign.selfalign.respond")
+        workflow.code_version("codealign.selfalign.responses")
 
 
 def test_a_configured_fewshot_bank_is_an_input_of_the_rules_that_read_it(tmp_path):

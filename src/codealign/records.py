@@ -67,7 +67,10 @@ def docs(cls) -> dict[str, str]:
 
 
 def to_row(record) -> dict:
-    return dataclasses.asdict(record)
+    """A record as a row: field name → value, in field order. Records are flat (no nested
+    dataclasses), so a shallow copy is the row — several times faster than ``dataclasses.asdict``
+    on the extract path, which makes one per function of the corpus."""
+    return dict(vars(record))
 
 
 def from_row(cls, row: dict):

@@ -150,8 +150,8 @@ STAGES: dict[str, Stage] = {
     "responses_gather": Stage((), ("responses",)),
     "execution": Stage(("execution",), ("responses",)),
     "execution_gather": Stage((), ("execution",)),
-    "sft_candidates": Stage(("selection", "random_seed"), ("instruct_instructions_gather", "responses", "execution")),
-    "sft": Stage(("selection", "seeds.decontamination", "benchmarks"), ("instruct_instructions_gather", "sft_candidates")),
+    "selection_candidates": Stage(("selection", "random_seed"), ("instruct_instructions_gather", "responses", "execution")),
+    "selection": Stage(("selection", "seeds.decontamination", "benchmarks"), ("instruct_instructions_gather", "selection_candidates")),
     "codeocean_raw": Stage(("codeocean.corpus",)),
     "codeocean_embed": Stage(
         ("codeocean.coreset.embedding_model", "codeocean.coreset.batch_size", "codeocean.coreset.max_chars"), ("codeocean_raw",)
@@ -165,7 +165,7 @@ STAGES: dict[str, Stage] = {
     ),
     "codeocean_gather": Stage((), ("codeocean_generate",)),
     "codeocean_sft": Stage(("seeds.decontamination", "benchmarks"), ("codeocean_gather",)),
-    "train": Stage(("train", "models", "random_seed"), ("sft", "codeocean_sft")),
+    "train": Stage(("train", "models", "random_seed"), ("selection", "codeocean_sft")),
     "eval_tasks": Stage(("eval", "benchmarks"), ()),
     "eval_base": Stage(LLM + ("eval",), ("eval_tasks",)),
     "eval_tuned": Stage(LLM + ("eval",), ("eval_tasks", "train")),
@@ -180,14 +180,14 @@ STAGES: dict[str, Stage] = {
             "instruct_instructions_gather",
             "responses_gather",
             "execution_gather",
-            "sft",
+            "selection",
             "eval_report",
         ),
     ),
     "figures_codeocean": Stage((), ("codeocean_gather",)),
-    "figures_ablations": Stage((), ("sft", "eval_report")),
+    "figures_ablations": Stage((), ("selection", "eval_report")),
     # per experiment by construction (it records the experiment's whole config), never shared
-    "provenance": Stage(("experiments",), ("sft", "eval_report", "codeocean_sft", "execution_gather")),
+    "provenance": Stage(("experiments",), ("selection", "eval_report", "codeocean_sft", "execution_gather")),
     "effective_config": Stage(("experiments",), ()),
     # per experiment, like provenance: each experiment's report browses its own data
     "report_browser": Stage(
@@ -199,7 +199,7 @@ STAGES: dict[str, Stage] = {
             "instruct_instructions_gather",
             "responses_gather",
             "execution_gather",
-            "sft",
+            "selection",
             "codeocean_gather",
         ),
     ),

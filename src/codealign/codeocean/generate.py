@@ -26,7 +26,7 @@ from __future__ import annotations
 import logging
 import random
 from collections import Counter, deque
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 
 from codealign import cli, io, logs
 from codealign.codeocean import tasks
@@ -133,6 +133,85 @@ class Pools:
         (self.good if accepted else self.bad)[item.task].append(item)
 
 
+@dataclass
+class ShardRun:
+    """One generator–discriminator shard in progress: its backends, its growing example pools, the
+    request cache both models share, and what it has counted so far."""
+
+    cfg: dict
+    random_seed: int
+    gen_spec: BackendSpec
+    disc_spec: BackendSpec
+    gen_backend: Backend
+    disc_backend: Backend
+    pools: Pools
+    cache: RequestCache
+    stats: Stats
+    totals: runner.RunStats = field(default_factory=runner.RunStats)
+    planned: Counter = field(default_factory=Counter)
+    failed_checks: Counter = field(default_factory=Counter)
+    answers_seen: Counter = field(default_factory=Counter)
+    records: list[dict] = field(default_factory=list)
+    rejects: list[Rejected] = field(default_factory=list)
+    used: list[str] = field(default_factory=list)  # request keys, for compacting the cache
+
+    def _complete(self, requests: list[Request], spec: BackendSpec, backend: Backend) -> list:
+        completions, run_stats = runner.run(requests, spec, self.cache, backend=backend, compact=False)
+        self.used += [spec.request_key(r) for r in requests]
+        self.totals += run_stats
+        return completions
+
+    def generate(self, items: list[Item], indices: range) -> list[tuple[Item, list[Item]]]:
+        """The generator's output for a batch of planned items: those that parsed, with their examples."""
+        gen = self.cfg["generate"]
+        self.planned.update(it.task for it in items)
+        shots = [self.pools.generator_examples(it, gen["k"], gen["pool_examples"]) for it in items]
+        sampling = dict(temperature=gen["temperature"], top_p=gen["top_p"], max_new_tokens=gen["max_new_tokens"], stop=tasks.STOP)
+        requests = [
+            Request(tasks.generator_prompt(it, ex), Sampling(**sampling, seed=self.random_seed + i))
+            for it, ex, i in zip(items, shots, indices)
+        ]
+        parsed: list[tuple[Item, list[Item]]] = []
+        for it, ex, result in zip(items, shots, self._complete(requests, self.gen_spec, self.gen_backend)):
+            outcome = tasks.parse_generation(result[0].text, result[0].finish_reason, it)
+            if isinstance(outcome, str):
+                self.stats.drop(outcome)
+                self.rejects.append(Rejected(it.raw_id, 0, outcome, result[0].text[:2000]))
+                continue
+            it.instruction, it.solution = outcome
+            parsed.append((it, ex))
+        return parsed
+
+    def discriminate(self, parsed: list[tuple[Item, list[Item]]]) -> None:
+        """The discriminator's answer to every checklist question of every parsed item."""
+        disc = self.cfg["discriminate"]
+        questions = [
+            (it, key, self.pools.discriminator_examples(it, disc["k_good"], disc["k_bad"]))
+            for it, _ in parsed
+            for key, _ in CHECKLIST[it.task]
+        ]
+        if not questions:
+            return
+        sampling = Sampling(temperature=0.0, max_new_tokens=disc["max_new_tokens"], stop=("\n",), seed=self.random_seed)
+        requests = [Request(tasks.discriminator_prompt(it, key, ex), sampling) for it, key, ex in questions]
+        for (it, key, _), result in zip(questions, self._complete(requests, self.disc_spec, self.disc_backend)):
+            verdict, reason = tasks.parse_answer(result[0].text)
+            self.answers_seen[verdict] += 1
+            it.answers[key] = f"{verdict.capitalize()}. {reason}".strip() if verdict != "undecided" else f"No. (undecided: {reason})"
+            if verdict != "yes":
+                self.failed_checks[key] += 1
+
+    def keep(self, parsed: list[tuple[Item, list[Item]]], batch: int) -> None:
+        """Accept or reject each parsed item by its answers; either way it joins a pool."""
+        for it, ex in parsed:
+            accepted = accepts(it.answers, self.cfg["discriminate"]["min_yes"])
+            it.id = content_id(it.raw_id, it.task, it.instruction, it.solution)
+            self.pools.add(it, accepted)
+            if not accepted:
+                self.stats.drop("rejected_by_discriminator")
+            self.records.append(_record(it, accepted, [e.id for e in ex], batch))
+
+
 def run_shard(
     *,
     raw_path: str,
@@ -151,104 +230,57 @@ def run_shard(
     threads: int = 1,
     log_file: str | None = None,
 ) -> Stats:
+    """Generate and judge one shard of the coreset, batch by batch (the pools grow between batches)."""
     logs.setup(log_file)
     raw = {r["raw_id"]: r for r in io.read_rows(raw_path)}
     picks = sorted(io.read_rows(coreset_path), key=lambda p: p["rank"])
     start, end = shard_bounds(len(picks), shard, n_shards)
-    gen_cfg, disc_cfg = cfg["generate"], cfg["discriminate"]
-    gen_spec = backend_spec(gen_cfg, generation, models, threads)
-    disc_spec = backend_spec(disc_cfg, generation, models, threads)
+    gen_spec = backend_spec(cfg["generate"], generation, models, threads)
+    disc_spec = backend_spec(cfg["discriminate"], generation, models, threads)
     gen_backend = LazyBackend(gen_spec)
     disc_backend = gen_backend if disc_spec == gen_spec else LazyBackend(disc_spec)
     good, bad = tasks.load_bank(cfg["fewshot_bank"])
-    pools = Pools(good, bad, gen_cfg["pool_size"])
-
-    stats = Stats("codeocean_generate", unit_in="functions", n_in=end - start)
-    totals = runner.RunStats()
-    failed_checks: Counter = Counter()
-    answers_seen: Counter = Counter()
-    planned: Counter = Counter()
-    records: list[dict] = []
-    rejects: list[Rejected] = []
-    gen_sampling = dict(
-        temperature=gen_cfg["temperature"], top_p=gen_cfg["top_p"], max_new_tokens=gen_cfg["max_new_tokens"], stop=tasks.STOP
+    run = ShardRun(
+        cfg=cfg,
+        random_seed=random_seed,
+        gen_spec=gen_spec,
+        disc_spec=disc_spec,
+        gen_backend=gen_backend,
+        disc_backend=disc_backend,
+        pools=Pools(good, bad, cfg["generate"]["pool_size"]),
+        cache=RequestCache(cache_path),  # the generator's and the discriminator's requests, across batches
+        stats=Stats("codeocean_generate", unit_in="functions", n_in=end - start),
     )
-    disc_sampling = Sampling(temperature=0.0, max_new_tokens=disc_cfg["max_new_tokens"], stop=("\n",), seed=random_seed)
+    size = cfg["generate"]["batch_size"]
     try:
-        cache = RequestCache(cache_path)  # the generator's and the discriminator's requests, across batches
-        used: list[str] = []
-        for batch, lo in enumerate(range(start, end, gen_cfg["batch_size"])):
-            indices = range(lo, min(lo + gen_cfg["batch_size"], end))
-            items = [plan(raw[picks[i]["raw_id"]], i, cfg["generate"], random_seed) for i in indices]
-            planned.update(it.task for it in items)
-            shots = [pools.generator_examples(it, gen_cfg["k"], gen_cfg["pool_examples"]) for it in items]
-            requests = [
-                Request(tasks.generator_prompt(it, ex), Sampling(**gen_sampling, seed=random_seed + i))
-                for it, ex, i in zip(items, shots, indices)
-            ]
-            completions, run_stats = runner.run(requests, gen_spec, cache, backend=gen_backend, compact=False)
-            used += [gen_spec.request_key(r) for r in requests]
-            totals += run_stats
-
-            parsed: list[tuple[Item, list[Item]]] = []
-            for it, ex, result in zip(items, shots, completions):
-                outcome = tasks.parse_generation(result[0].text, result[0].finish_reason, it)
-                if isinstance(outcome, str):
-                    stats.drop(outcome)
-                    rejects.append(Rejected(it.raw_id, 0, outcome, result[0].text[:2000]))
-                    continue
-                it.instruction, it.solution = outcome
-                parsed.append((it, ex))
-
-            questions = [
-                (it, key, pools.discriminator_examples(it, disc_cfg["k_good"], disc_cfg["k_bad"]))
-                for it, _ in parsed
-                for key, _ in CHECKLIST[it.task]
-            ]
-            disc_requests = [Request(tasks.discriminator_prompt(it, key, ex), disc_sampling) for it, key, ex in questions]
-            answers, run_stats = (
-                runner.run(disc_requests, disc_spec, cache, backend=disc_backend, compact=False) if disc_requests else ([], None)
-            )
-            used += [disc_spec.request_key(r) for r in disc_requests]
-            if run_stats:
-                totals += run_stats
-            for (it, key, _), result in zip(questions, answers):
-                verdict, reason = tasks.parse_answer(result[0].text)
-                answers_seen[verdict] += 1
-                it.answers[key] = f"{verdict.capitalize()}. {reason}".strip() if verdict != "undecided" else f"No. (undecided: {reason})"
-                if verdict != "yes":
-                    failed_checks[key] += 1
-
-            for it, ex in parsed:
-                accepted = accepts(it.answers, disc_cfg["min_yes"])
-                it.id = content_id(it.raw_id, it.task, it.instruction, it.solution)
-                pools.add(it, accepted)
-                if not accepted:
-                    stats.drop("rejected_by_discriminator")
-                records.append(_record(it, accepted, [e.id for e in ex], batch))
-            log.info(
-                "batch %d: %d items, %d parsed, %d accepted so far", batch, len(items), len(parsed), sum(r["accepted"] for r in records)
-            )
+        for batch, lo in enumerate(range(start, end, size)):
+            indices = range(lo, min(lo + size, end))
+            parsed = run.generate([plan(raw[picks[i]["raw_id"]], i, cfg["generate"], random_seed) for i in indices], indices)
+            run.discriminate(parsed)
+            run.keep(parsed, batch)
+            accepted = sum(r["accepted"] for r in run.records)
+            log.info("batch %d: %d items, %d parsed, %d accepted so far", batch, len(indices), len(parsed), accepted)
     finally:
         gen_backend.close()
         disc_backend.close()
 
-    cache.compact(used)
-    executed = _execute(records, execution, threads)
-    io.write_rows(out, records, schema(TaskItem))
-    io.write_jsonl(rejected, (to_row(r) for r in rejects))
-    stats.n_out = sum(r["accepted"] for r in records)
+    run.cache.compact(run.used)
+    executed = _execute(run.records, execution, threads)
+    io.write_rows(out, run.records, schema(TaskItem))
+    io.write_jsonl(rejected, (to_row(r) for r in run.rejects))
+    stats = run.stats
+    stats.n_out = sum(r["accepted"] for r in run.records)
     stats.extra.update(
         shard=shard,
         shards=n_shards,
         items=[start, end],
-        generated=len(records),
-        planned_tasks=dict(sorted(planned.items())),
-        accepted_by_task=dict(sorted(Counter(r["task"] for r in records if r["accepted"]).items())),
-        failed_checks=dict(sorted(failed_checks.items())),
-        answers=dict(sorted(answers_seen.items())),
+        generated=len(run.records),
+        planned_tasks=dict(sorted(run.planned.items())),
+        accepted_by_task=dict(sorted(Counter(r["task"] for r in run.records if r["accepted"]).items())),
+        failed_checks=dict(sorted(run.failed_checks.items())),
+        answers=dict(sorted(run.answers_seen.items())),
         executes=dict(sorted(executed.items())),
-        generation=totals.to_dict(),
+        generation=run.totals.to_dict(),
         backend=gen_spec.kind,
         model=gen_spec.model_fingerprint,
         discriminator_model=disc_spec.model_fingerprint,

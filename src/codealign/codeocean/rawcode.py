@@ -25,7 +25,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from codealign import cli, io, logs
-from codealign.records import RawCode, content_id, schema
+from codealign.records import RawCode, content_id, schema, to_row
 from codealign.seeds.corpus import decode_source
 from codealign.stats import Stats
 
@@ -200,7 +200,7 @@ def run(*, out: str, stats_path: str, cfg: dict, log_file: str | None = None) ->
                 seen.add(raw_id)
                 taken += 1
                 per_language[language] = per_language.get(language, 0) + 1
-                rows.append(RawCode(raw_id, language, name, code, comment, source["kind"], path, repo).__dict__)
+                rows.append(to_row(RawCode(raw_id, language, name, code, comment, source["kind"], path, repo)))
     io.write_rows(out, rows, schema(RawCode))
     stats.n_out = len(rows)
     stats.extra["languages"] = dict(sorted(per_language.items()))

@@ -13,92 +13,32 @@
 from __future__ import annotations
 
 import csv
-import gzip
 import io as _io
-import json
 import logging
-from dataclasses import asdict, replace
-from pathlib import Path
 
 from codealign import io, logs, plots
-from codealign.benchmarks import read_jsonl
-from codealign.config import resolve_path, validate
-from codealign.evaluate import ds1000, livecodebench, plus
+from codealign.evaluate.suites import SUITES
 from codealign.evaluate.uncertainty import interval, mcnemar
 from codealign.generation import llmstage, runner
 from codealign.generation.backend import BackendSpec, Request, Sampling
 from codealign.generation.models import fingerprint
-from codealign.generation.prompts import instruction_prompt_of
-from codealign.sandbox import Sandbox, SandboxConfig
 from codealign.stats import Stats
 
 log = logging.getLogger("codealign.evaluate")
 
-PLUS = ("humanevalplus", "mbppplus")
-CODE_FENCE = "```python\n"
-
 
 def write_tasks(*, benchmark: str, path: str, cfg: dict, out: str, log_file: str | None = None) -> int:
     logs.setup(log_file)
-    subset = cfg["subset"].get(benchmark)
-    if benchmark in PLUS:
-        records = plus.write_subset(benchmark, path, subset, out)
-        n = len(records)
-    else:
-        if benchmark == "livecodebench":
-            window = cfg["livecodebench"]
-            problems = livecodebench.load(resolve_path(path), window["start_date"], window["end_date"], window["release"])
-        else:
-            problems = ds1000.load(resolve_path(path), cfg["ds1000"]["libraries"])
-        first = (subset or {}).get("first")
-        problems = problems[:first] if first else problems
-        if subset and subset.get("task_ids"):
-            wanted = set(subset["task_ids"])
-            problems = [p for p in problems if (getattr(p, "question_id", None) or p.problem_id) in wanted]
-        n = _write_jsonl_gz(out, [asdict(p) for p in problems])
+    n = SUITES[benchmark].write_tasks(path, cfg, out)
     if n == 0:
         raise ValueError(f"{benchmark}: no task selected (eval.subset.{benchmark}, the date window or the file is empty)")
     log.info("%s: %d tasks", benchmark, n)
     return n
 
 
-def _write_jsonl_gz(path: str, rows: list[dict]) -> int:
-    with io.atomic_path(path) as tmp, gzip.open(tmp, "wt") as fh:
-        for row in rows:
-            fh.write(json.dumps(row) + "\n")
-    return len(rows)
-
-
-def _read_tasks(benchmark: str, path: str) -> list:
-    rows = read_jsonl(path)
-    if benchmark in PLUS:
-        return rows
-    cls = livecodebench.Problem if benchmark == "livecodebench" else ds1000.Problem
-    return [cls(**r) for r in rows]
-
-
-def task_id(benchmark: str, task) -> str:
-    if benchmark in PLUS:
-        return task["task_id"]
-    return task.question_id if benchmark == "livecodebench" else task.problem_id
-
-
-def _wrap(text: str, style: str, template: dict) -> str:
-    if style == "completion":
-        return text + CODE_FENCE
-    return instruction_prompt_of(text, template) + CODE_FENCE
-
-
 def request_for(benchmark: str, task, style: str, template: dict, sampling: Sampling) -> tuple[Request, str]:
     """The request and the text a solution starts with."""
-    if benchmark in PLUS:
-        prompt, stop, prefix = plus.prompt_for(task, style, template)
-    elif benchmark == "livecodebench":
-        prompt, stop, prefix = _wrap(livecodebench.prompt(task), style, template), ("\n```",), ""
-    elif style == "completion":
-        prompt, stop, prefix = task.prompt, ds1000.STOP, ""
-    else:
-        prompt, stop, prefix = _wrap(task.prompt, style, template), ds1000.STOP, ""
+    prompt, stop, prefix = SUITES[benchmark].prompt(task, style, template)
     return Request(prompt, Sampling(sampling.temperature, sampling.top_p, sampling.max_new_tokens, stop, 1, sampling.seed)), prefix
 
 
@@ -133,22 +73,17 @@ def generate(
     log_file: str | None = None,
 ) -> Stats:
     logs.setup(log_file)
-    tasks = _read_tasks(benchmark, tasks_path)
+    suite = SUITES[benchmark]
+    tasks = suite.read_tasks(tasks_path)
     style = cfg["styles"][model]
     spec = model_spec(model, cfg, generation, models, checkpoint, threads)
     built = [request_for(benchmark, t, style, template, eval_sampling(cfg, random_seed + i)) for i, t in enumerate(tasks)]
     completions, run_stats = runner.run([r for r, _ in built], spec, cache_path)
     samples, empty = [], 0
     for task, (_, prefix), result in zip(tasks, built, completions):
-        text = result[0].text
-        if benchmark in PLUS:
-            solution = plus.solution_from(task, prefix, text, style)
-        elif benchmark == "ds1000":
-            solution = ds1000.solution_from(text)
-        else:
-            solution = text
+        solution = suite.solution(task, prefix, result[0].text, style)
         empty += not solution.strip()
-        samples.append({"task_id": task_id(benchmark, task), "solution": solution, "finish_reason": result[0].finish_reason})
+        samples.append({"task_id": suite.task_id(task), "solution": solution, "finish_reason": result[0].finish_reason})
     io.write_jsonl(out, samples)
     stats = Stats(f"eval_generate_{benchmark}_{model}", unit_in="tasks", unit_out="samples", n_in=len(tasks), n_out=len(samples))
     stats.extra.update(
@@ -162,32 +97,6 @@ def generate(
     stats.save(stats_path)
     log.info("%s/%s: %d samples (%d empty) in %s style", benchmark, model, len(samples), empty, style)
     return stats
-
-
-def _sandboxed(benchmark: str, tasks: dict, samples: list[dict], execution: dict, harness: dict, threads: int):
-    """Verdicts of LiveCodeBench / DS-1000 programs under each harness's own time limits."""
-    if benchmark == "livecodebench":
-        per_test = harness["timeout_s"]
-        programs = [livecodebench.program(tasks[s["task_id"]], s["solution"], per_test) for s in samples]
-        timeouts = [livecodebench.program_timeout(tasks[s["task_id"]], per_test) for s in samples]
-    else:
-        programs = [ds1000.program(tasks[s["task_id"]], s["solution"]) for s in samples]
-        timeouts = [harness["timeout_s"]] * len(samples)
-    verdicts: list = [None] * len(programs)
-    with Sandbox(SandboxConfig.from_section(execution, threads, programs)) as box:
-        base = box.config.limits
-        if benchmark == "ds1000":
-            check = box.run(["import " + ", ".join(ds1000.LIBRARIES)], replace(base, timeout_s=120))[0]
-            if check.status != "pass":
-                raise RuntimeError(
-                    f"DS-1000 needs {', '.join(ds1000.LIBRARIES)} inside the sandbox, and they do not import there "
-                    f"({check.status}: {check.detail[-300:]}); see execution.python and execution.site_packages"
-                )
-        for timeout in sorted(set(timeouts)):
-            indices = [i for i, t in enumerate(timeouts) if t == timeout]
-            for i, v in zip(indices, box.run([programs[i] for i in indices], replace(base, timeout_s=timeout))):
-                verdicts[i] = v
-        return verdicts, box.isolation
 
 
 def score(
@@ -207,54 +116,21 @@ def score(
     per-problem time limits)."""
     logs.setup(log_file)
     samples = io.read_jsonl(samples_path)
-    if benchmark in PLUS:
-        clean = Path(out).with_name("evalplus_samples.jsonl")
-        io.write_jsonl(clean, ({"task_id": s["task_id"], "solution": s["solution"]} for s in samples))
-        limits = evalplus or {}
-        result = plus.summarize(
-            benchmark,
-            plus.score(
-                benchmark,
-                str(clean),
-                tasks_path,
-                cache_dir,
-                parallel=max(1, threads),
-                min_time_limit=limits.get("min_time_limit", 1.0),
-                gt_time_limit_factor=limits.get("gt_time_limit_factor", 4.0),
-            ),
-        )
-    else:
-        tasks = {task_id(benchmark, t): t for t in _read_tasks(benchmark, tasks_path)}
-        defaults = validate({})["eval"][benchmark]  # the schema's, for a by-hand call without the section
-        verdicts, isolation = _sandboxed(benchmark, tasks, samples, execution, {**defaults, **(harness or {})}, threads)
-        per_task = {s["task_id"]: v.status == "pass" for s, v in zip(samples, verdicts)}
-        details = {s["task_id"]: {"status": v.status, "detail": v.detail[:300]} for s, v in zip(samples, verdicts)}
-        n = len(per_task)
-        result = {
-            "tasks": n,
-            "pass@1": round(sum(per_task.values()) / n, 4) if n else None,
-            "per_task": per_task,
-            "details": details,
-            "isolation": isolation,
-        }
+    result = SUITES[benchmark].score(
+        tasks_path=tasks_path,
+        samples=samples,
+        out=out,
+        execution=execution,
+        cache_dir=cache_dir,
+        threads=threads,
+        evalplus=evalplus,
+        harness=harness,
+    )
     result["benchmark"] = benchmark
     io.write_json(out, result)
     headline = result.get("pass@1_plus", result.get("pass@1"))
     log.info("%s: pass@1 %s over %d tasks", benchmark, headline, result["tasks"])
     return result
-
-
-def _outcomes(benchmark: str, s: dict, key: str) -> dict[str, bool]:
-    """Per-task pass/fail of one score file for one metric, known-broken tasks left out."""
-    excluded = set(s.get("excluded", {}))
-    if benchmark in PLUS:
-        return {t: r[key] for t, r in s["per_task"].items() if t not in excluded}
-    return {t: bool(r) for t, r in s["per_task"].items()}
-
-
-def _metrics(benchmark: str) -> list[tuple[str, str]]:
-    """(column, per-task key) of each metric a benchmark reports."""
-    return [("pass@1", "base"), ("pass@1_plus", "plus")] if benchmark in PLUS else [("pass@1", "pass")]
 
 
 def report(
@@ -277,15 +153,15 @@ def report(
                 "excluded": ",".join(s.get("excluded", {})),
                 "isolation": s.get("isolation", "evalplus (its own subprocesses, not the sandbox)"),
             }
-            for column, key in _metrics(benchmark):
-                per_task = _outcomes(benchmark, s, key)
+            for column, key in SUITES[benchmark].metrics:
+                per_task = SUITES[benchmark].outcomes(s, key)
                 outcomes[benchmark, model, column] = per_task
                 row[column] = round(sum(per_task.values()) / len(per_task), 4) if per_task else None
                 row[f"{column}_ci"] = interval(sum(per_task.values()), len(per_task))
             row["note"] = f"untrained: {training.get('reason')}" if model == "tuned" and training.get("status") == "untrained" else ""
             rows.append(row)
         if {"base", "tuned"} <= set(by_model):
-            for column, _ in _metrics(benchmark):
+            for column, _ in SUITES[benchmark].metrics:
                 test = mcnemar(outcomes[benchmark, "tuned", column], outcomes[benchmark, "base", column])
                 comparisons.append({"benchmark": benchmark, "metric": column, "first": "tuned", "second": "base", **test})
     io.write_json(
@@ -322,21 +198,13 @@ def _ci_text(ci) -> str:
     return f"[{ci[0]:.4f}, {ci[1]:.4f}]" if ci else ""
 
 
-NAMES = {
-    "humanevalplus": ("HumanEval", "HumanEval+"),
-    "mbppplus": ("MBPP", "MBPP+"),
-    "livecodebench": ("LiveCodeBench", None),
-    "ds1000": ("DS-1000", None),
-}
-
-
 def _chart(rows: list[dict], comparisons: list[dict], path: str) -> None:
     """Grouped bars with 95% intervals: one group per metric (HumanEval, HumanEval+, …), one bar
     per model; each label gives the score and the task count, so a 0.0 still says what it rests on."""
     plt = plots.pyplot()
     metrics = []  # (label, benchmark, key)
     for benchmark in dict.fromkeys(r["benchmark"] for r in rows):
-        base_name, plus_name = NAMES.get(benchmark, (benchmark, None))
+        base_name, plus_name = SUITES[benchmark].labels
         metrics.append((base_name, benchmark, "pass@1"))
         if plus_name:
             metrics.append((plus_name, benchmark, "pass@1_plus"))

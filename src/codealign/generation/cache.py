@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from codealign.cache import JsonlCache
 from codealign.generation.backend import Completion
+from codealign.records import to_row
 
 
 class RequestCache(JsonlCache):
@@ -16,4 +17,4 @@ class RequestCache(JsonlCache):
         return [Completion.from_dict(c) for c in value]
 
     def encode(self, value: list[Completion]) -> list[dict]:
-        return [c.__dict__ for c in value]
+        return [to_row(c) for c in value]

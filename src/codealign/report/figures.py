@@ -158,8 +158,8 @@ def plot_ablations(experiments: dict[str, tuple[str, str]], out: str) -> None:
     plots.save(fig, out)
 
 
-def benchmark_rows(dirs_by_rule: dict[str, list[str]]) -> list[tuple[str, float, float]]:
-    """(rule, wall seconds summed over its jobs, max RSS MB) from the benchmark tables of each rule,
+def timing_rows(dirs_by_rule: dict[str, list[str]]) -> list[tuple[str, float, float]]:
+    """(rule, wall seconds summed over its jobs, max RSS MB) from the timing tables (`benchmark:` files) of each rule,
     read in the experiment directories that own its outputs (``results/<dir>/benchmarks/<rule>…``)."""
     totals: dict[str, list[float]] = {}
     for rule, dirs in dirs_by_rule.items():
@@ -182,7 +182,7 @@ def benchmark_rows(dirs_by_rule: dict[str, list[str]]) -> list[tuple[str, float,
 
 def plot_throughput(dirs_by_rule: dict[str, list[str]], out: str) -> None:
     plt = plots.pyplot()
-    rows = benchmark_rows(dirs_by_rule)
+    rows = timing_rows(dirs_by_rule)
     fig, ax = plt.subplots(figsize=(8, max(3, 0.35 * len(rows) + 1)))
     names = [r for r, _, _ in rows]
     ax.barh(names, [s / 60 for _, s, _ in rows], color="#36c")

@@ -54,7 +54,7 @@ def lines(results: str | os.PathLike, report: str | os.PathLike) -> list[str]:
                     f"{_count(at('instruct_instructions_gather', 'instruct/instructions.stats.json'))} instructions",
                     f"{_count(at('responses_gather', 'responses/responses.stats.json'), 'in')} responses",
                     f"{_count(at('execution_gather', 'execution/execution.stats.json'))} passing",
-                    f"{_count(at('sft', 'sft/stats.json'))} SFT examples",
+                    f"{_count(at('selection', 'sft/stats.json'))} SFT examples",
                 ]
             )
         )
@@ -79,7 +79,7 @@ def lines(results: str | os.PathLike, report: str | os.PathLike) -> list[str]:
                 f"  {s['benchmark']:<14} {s['model']:<6} pass@1 {base}{plus} on {s['tasks']} tasks"
                 + (f" ({s['note']})" if s.get("note") else "")
             )
-        sets = [at("sft", "sft/dataset.parquet")] + (
+        sets = [at("selection", "sft/dataset.parquet")] + (
             [at("codeocean_sft", "codeocean/sft/dataset.parquet")] if cfg["codeocean"]["build"] else []
         )
         out.append("  SFT sets:      " + ", ".join(str(p) for p in sets if p.exists()))

@@ -40,7 +40,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from codealign import cli, io, logs
-from codealign.records import Document, content_id
+from codealign.records import Document, content_id, to_row
 from codealign.stats import Stats
 
 log = logging.getLogger("codealign.seeds.corpus")
@@ -192,7 +192,7 @@ def manifest(cfg: dict) -> list[Unit]:
 
 
 def write_manifest(path: str | os.PathLike, units: list[Unit]) -> None:
-    io.write_rows(path, [u.__dict__ for u in units], UNIT_SCHEMA)
+    io.write_rows(path, [to_row(u) for u in units], UNIT_SCHEMA)
 
 
 def read_manifest(path: str | os.PathLike) -> list[Unit]:

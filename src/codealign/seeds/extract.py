@@ -24,7 +24,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from codealign import cli, io, logs, parallel
-from codealign.records import Document, Seed, content_id, from_row, schema
+from codealign.records import Document, Seed, content_id, from_row, schema, to_row
 from codealign.seeds import corpus
 from codealign.shards import shard_bounds
 from codealign.stats import Stats
@@ -207,7 +207,7 @@ def _extract_batch(rows: list[dict]) -> list[tuple[list[dict], str | None, int]]
     out = []
     for row in rows:
         seeds, reason, n = extract(from_row(Document, row))
-        out.append(([s.__dict__ for s in seeds], reason, n))
+        out.append(([to_row(s) for s in seeds], reason, n))
     return out
 
 
@@ -260,7 +260,7 @@ def extract_part(units: list[corpus.Unit], cfg: dict, threads: int) -> tuple[lis
     def batches():
         batch = []
         for doc in corpus.read_units(units, cfg, read):
-            batch.append(doc.__dict__)
+            batch.append(to_row(doc))
             if len(batch) == DOC_BATCH:
                 yield batch
                 batch = []

@@ -21,7 +21,7 @@ from codealign import cli, io, logs
 from codealign.generation import llmstage
 from codealign.generation.backend import Request, Sampling
 from codealign.generation.prompts import choose, judge_prompt, load_judge_bank
-from codealign.records import Judgment, Seed, schema
+from codealign.records import Judgment, Seed, schema, to_row
 from codealign.shards import gather
 from codealign.stats import Stats
 
@@ -84,14 +84,16 @@ def judgment(seed: dict, results, cfg: dict, random_seed: int, index: int) -> di
         cfg["fewshot"]["selection"],
         cfg["fewshot"]["groups"],
     )
-    return Judgment(
-        seed_id=seed["seed_id"],
-        verdict=yes > len(votes) - yes,
-        votes_yes=yes,
-        votes_no=len(votes) - yes,
-        answers=answers,
-        fewshot_ids=[e.id for e in examples],
-    ).__dict__
+    return to_row(
+        Judgment(
+            seed_id=seed["seed_id"],
+            verdict=yes > len(votes) - yes,
+            votes_yes=yes,
+            votes_no=len(votes) - yes,
+            answers=answers,
+            fewshot_ids=[e.id for e in examples],
+        )
+    )
 
 
 def run_shard(

@@ -1,1 +1,1 @@
-"""The SelfCodeAlign recipe's LLM stages: judge, instruct (S→C→I / S→I), respond, execute, select."""
+"""The SelfCodeAlign recipe's LLM stages: instruct (S→C→I / S→I), responses (I→R), execution (sandbox verdicts), selection (the SFT set)."""

@@ -28,7 +28,7 @@ from codealign.generation.prompts import (
     load_bank,
     seed_instruction_prompt,
 )
-from codealign.records import Concepts, Instruction, content_id, schema
+from codealign.records import Concepts, Instruction, content_id, schema, to_row
 from codealign.shards import gather
 
 log = logging.getLogger("codealign.selfalign.instruct")
@@ -139,7 +139,7 @@ def run_concepts_shard(
         if reason:
             return [], [(0, reason, c.text)]
         record = Concepts(seed["seed_id"], parse_concepts(c.text), c.text, [e.id for e in shots], spec.model_fingerprint)
-        return [record.__dict__], []
+        return [to_row(record)], []
 
     outcome = llmstage.run_shard(
         stage="instruct_concepts",
@@ -218,7 +218,7 @@ def run_instructions_shard(
             fewshot_ids=[e.id for e in shots],
             model=spec.model_fingerprint,
         )
-        return [record.__dict__], []
+        return [to_row(record)], []
 
     outcome = llmstage.run_shard(
         stage="instruct_instructions",

@@ -4,7 +4,7 @@ import pytest
 
 from codealign.generation.backend import Completion
 from codealign.generation.prompts import load_bank
-from codealign.selfalign import respond
+from codealign.selfalign import responses
 
 GOOD = """We double the number.
 
@@ -55,7 +55,7 @@ assert max(x, y) == x + y
 
 
 def test_a_well_formed_response_is_split():
-    parsed = respond.split(GOOD)
+    parsed = responses.split(GOOD)
     assert parsed.implementation == "def double(x):\n    return 2 * x\n"
     assert parsed.tests == "assert double(2) == 4\nassert double(0) == 0\n"
     assert parsed.n_asserts == 2
@@ -64,7 +64,7 @@ def test_a_well_formed_response_is_split():
 
 
 def test_blocks_without_headers_still_split_when_a_later_block_asserts():
-    parsed = respond.split("Easy.\n```python\ndef f():\n    return 1\n```\nCheck:\n```\nassert f() == 1\n```\n")
+    parsed = responses.split("Easy.\n```python\ndef f():\n    return 1\n```\nCheck:\n```\nassert f() == 1\n```\n")
     assert parsed.implementation.startswith("def f()") and parsed.tests == "assert f() == 1\n"
 
 
@@ -79,19 +79,19 @@ def test_blocks_without_headers_still_split_when_a_later_block_asserts():
     ],
 )
 def test_unusable_responses_are_rejected_with_their_reason(text, reason):
-    assert respond.split(text) == reason
+    assert responses.split(text) == reason
 
 
 def test_truncated_and_echoed_responses_are_rejected():
     bank = load_bank()
-    assert respond.reason_for(Completion(GOOD, "length", 10, 512), bank[:1]) == "truncated"
+    assert responses.reason_for(Completion(GOOD, "length", 10, 512), bank[:1]) == "truncated"
     echo = bank[0]
     text = f"Reasons.\n\n## Implementation\n```python\n{echo.implementation}```\n\n## Tests\n```python\n{echo.tests}```\n"
-    assert respond.reason_for(Completion(text, "stop", 10, 100), [echo]) == "echoed_fewshot"
-    assert isinstance(respond.reason_for(Completion(GOOD, "stop", 10, 100), [echo]), respond.Parsed)
+    assert responses.reason_for(Completion(text, "stop", 10, 100), [echo]) == "echoed_fewshot"
+    assert isinstance(responses.reason_for(Completion(GOOD, "stop", 10, 100), [echo]), responses.Parsed)
 
 
 @pytest.mark.parametrize("tests", ["assert x == " + "-" * 100000 + "1\n", "assert 1" + " + 1" * 200000 + " == 2\n"])
 def test_code_too_deep_for_the_parser_is_a_reason_not_a_crash(tests):
     text = f"We add.\n\n## Implementation\n```python\nx = 1\n```\n\n## Tests\n```python\n{tests}```\n"
-    assert respond.split(text) == "too_deep"
+    assert responses.split(text) == "too_deep"

@@ -20,11 +20,11 @@ from codealign import cli, logs
 from codealign.generation import llmstage
 from codealign.generation.backend import Completion, Request, Sampling
 from codealign.generation.prompts import SECTION_HEADER, choose, load_bank, response_prompt
-from codealign.records import Response, content_id, schema
+from codealign.records import Response, content_id, schema, to_row
 from codealign.shards import gather
 from codealign.stats import Stats
 
-log = logging.getLogger("codealign.selfalign.respond")
+log = logging.getLogger("codealign.selfalign.responses")
 # The bank shipped with the package that this stage prompts with by default: part of its code version.
 PACKAGE_DATA = ("data/fewshot.yaml",)
 
@@ -140,19 +140,21 @@ def run_shard(
                 rejects.append((sample, parsed, c.text))
                 continue
             records.append(
-                Response(
-                    response_id=content_id(item["instruction_id"], str(sample)),
-                    instruction_id=item["instruction_id"],
-                    seed_id=item["seed_id"],
-                    sample=sample,
-                    instruction=item["instruction"],
-                    response=parsed.response,
-                    implementation=parsed.implementation,
-                    tests=parsed.tests,
-                    n_asserts=parsed.n_asserts,
-                    completion_tokens=c.completion_tokens,
-                    model=spec.model_fingerprint,
-                ).__dict__
+                to_row(
+                    Response(
+                        response_id=content_id(item["instruction_id"], str(sample)),
+                        instruction_id=item["instruction_id"],
+                        seed_id=item["seed_id"],
+                        sample=sample,
+                        instruction=item["instruction"],
+                        response=parsed.response,
+                        implementation=parsed.implementation,
+                        tests=parsed.tests,
+                        n_asserts=parsed.n_asserts,
+                        completion_tokens=c.completion_tokens,
+                        model=spec.model_fingerprint,
+                    )
+                )
             )
         return records, rejects
 
@@ -197,4 +199,4 @@ GATHER = cli.Entry(
 ENTRIES = {"shard": SHARD, "gather": GATHER}
 
 if __name__ == "__main__":
-    cli.main(ENTRIES, prog="python -m codealign.selfalign.respond")
+    cli.main(ENTRIES, prog="python -m codealign.selfalign.responses")

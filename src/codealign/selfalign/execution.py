@@ -19,14 +19,14 @@ from dataclasses import asdict
 
 from codealign import cli, io, logs
 from codealign.cache import JsonlCache
-from codealign.records import Execution, schema
+from codealign.records import Execution, schema, to_row
 from codealign.sandbox import Sandbox, SandboxConfig
 from codealign.sandbox.pool import identity as sandbox_identity
 from codealign.shards import gather
 from codealign.stats import Stats
 from codealign.workflow import code_version
 
-log = logging.getLogger("codealign.selfalign.execute")
+log = logging.getLogger("codealign.selfalign.execution")
 
 CHUNK = 256
 
@@ -91,16 +91,24 @@ def run_shard(
                 began = time.monotonic()
                 verdicts = box.run([program(rows[i]) for i in chunk])
                 elapsed += time.monotonic() - began
-                cache.put_many([(keys[i], v.__dict__) for i, v in zip(chunk, verdicts)])
+                cache.put_many([(keys[i], to_row(v)) for i, v in zip(chunk, verdicts)])
                 progress.update(len(chunk))
             sandbox_info = box.describe()
     records = []
     for row, key in zip(rows, keys):
         v = cache[key]
         records.append(
-            Execution(
-                row["response_id"], row["instruction_id"], v["status"], v["detail"][:500], v["exit_code"], v["duration_s"], v["stderr_tail"]
-            ).__dict__
+            to_row(
+                Execution(
+                    row["response_id"],
+                    row["instruction_id"],
+                    v["status"],
+                    v["detail"][:500],
+                    v["exit_code"],
+                    v["duration_s"],
+                    v["stderr_tail"],
+                )
+            )
         )
     io.write_rows(out, records, schema(Execution))
     cache.compact(keys)
@@ -148,4 +156,4 @@ GATHER = cli.Entry(
 ENTRIES = {"shard": SHARD, "gather": GATHER}
 
 if __name__ == "__main__":
-    cli.main(ENTRIES, prog="python -m codealign.selfalign.execute")
+    cli.main(ENTRIES, prog="python -m codealign.selfalign.execution")

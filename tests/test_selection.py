@@ -1,6 +1,8 @@
 """Selection as the paper does it, on fixtures of executed responses: choose after the filters and
 dedup, the paper's drop reasons, normalized names, three MinHash passes, decontamination."""
 
+from pathlib import Path
+
 import datasets
 import pytest
 from conftest import benchmark_paths
@@ -8,7 +10,59 @@ from conftest import benchmark_paths
 from codealign import config as cfglib
 from codealign import io
 from codealign.records import Execution, Instruction, Response, schema
-from codealign.selfalign import select
+from codealign.selfalign import selection
+from codealign.shards import shard_stats_path
+
+
+def select_all(
+    *,
+    instructions_path: str,
+    responses_paths: list[str],
+    executions_paths: list[str],
+    out: str,
+    jsonl: str,
+    card: str,
+    stats_path: str,
+    cfg: dict,
+    decontamination: dict,
+    benchmark_paths: dict,
+    random_seed: int,
+    provenance: dict,
+    log_file: str | None = None,
+):
+    """Both selection steps in one process, as the rules run them: candidates per response shard
+    into ``<out's folder>/candidates/``, then the gather."""
+    folder = Path(out).parent / "candidates"
+    candidates, candidate_stats = [], []
+    for k, (responses, executions) in enumerate(zip(responses_paths, executions_paths)):
+        path = str(folder / f"shard-{k}.parquet")
+        selection.run_candidates(
+            instructions_path=instructions_path,
+            responses_path=responses,
+            executions_path=executions,
+            out=path,
+            stats_path=shard_stats_path(path),
+            cfg=cfg,
+            random_seed=random_seed,
+            log_file=log_file,
+        )
+        candidates.append(path)
+        candidate_stats.append(shard_stats_path(path))
+    return selection.run_gather(
+        instructions_path=instructions_path,
+        candidates=candidates,
+        candidate_stats=candidate_stats,
+        out=out,
+        jsonl=jsonl,
+        card=card,
+        stats_path=stats_path,
+        cfg=cfg,
+        decontamination=decontamination,
+        benchmark_paths=benchmark_paths,
+        provenance=provenance,
+        log_file=log_file,
+    )
+
 
 DECONTAMINATION = {"benchmarks": ["humaneval"], "whitelist": [], "ngram": {"enabled": False, "n": 13}, "extra": []}
 CFG = cfglib.validate({})["selection"]  # the schema defaults: the paper's selection
@@ -68,7 +122,7 @@ def run(tmp_path, instructions=None, responses=None, status=None, **changes):
     io.write_rows(paths["responses"], responses, schema(Response))
     io.write_rows(paths["executions"], executions, schema(Execution))
     out = tmp_path / "sft" / "dataset.parquet"
-    stats = select.run(
+    stats = select_all(
         instructions_path=str(paths["instructions"]),
         responses_paths=[str(paths["responses"])],
         executions_paths=[str(paths["executions"])],
@@ -200,7 +254,7 @@ def test_the_set_loads_with_datasets_and_has_a_card(tmp_path):
     ],
 )
 def test_function_and_class_names_are_normalized_as_the_paper_does(code, functions, classes):
-    assert select.function_names(code) == (frozenset(functions), frozenset(classes))
+    assert selection.function_names(code) == (frozenset(functions), frozenset(classes))
 
 
 def test_names_that_differ_only_in_case_and_underscores_are_repeats(tmp_path):
@@ -215,8 +269,8 @@ def test_names_that_differ_only_in_case_and_underscores_are_repeats(tmp_path):
 
 def test_code_representation_keeps_definitions_without_docstrings():
     code = "import math\nX = 1\ndef f(a):\n    '''Doc.'''\n    return a\nclass C:\n    '''Doc.'''\n    def g(self):\n        return 1\n"
-    assert select.code_representation(code) == "def f(a):\n    return a\n\nclass C:\n\n    def g(self):\n        return 1"
-    assert select.code_representation("def (:") is None
+    assert selection.code_representation(code) == "def f(a):\n    return a\n\nclass C:\n\n    def g(self):\n        return 1"
+    assert selection.code_representation("def (:") is None
 
 
 def test_selection_over_response_shards_keeps_what_one_shard_keeps(tmp_path):
@@ -233,7 +287,7 @@ def test_selection_over_response_shards_keeps_what_one_shard_keeps(tmp_path):
         io.write_rows(root / f"responses-{k}.parquet", rs, schema(Response))
         io.write_rows(root / f"executions-{k}.parquet", es, schema(Execution))
     out = root / "sft" / "dataset.parquet"
-    stats = select.run(
+    stats = select_all(
         instructions_path=str(root / "instructions.parquet"),
         responses_paths=[str(root / f"responses-{k}.parquet") for k in range(3)],
         executions_paths=[str(root / f"executions-{k}.parquet") for k in range(3)],

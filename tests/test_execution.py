@@ -4,7 +4,7 @@ that produced it."""
 from codealign import config as cfglib
 from codealign import io
 from codealign.records import Response, schema
-from codealign.selfalign import execute
+from codealign.selfalign import execution
 
 
 def write_responses(path, n=6):
@@ -14,9 +14,9 @@ def write_responses(path, n=6):
     io.write_rows(path, rows, schema(Response))
 
 
-def run(tmp_path, **execution):
-    cfg = {**cfglib.validate({})["execution"], "workers": 2, **execution}
-    return execute.run_shard(
+def run(tmp_path, **settings):
+    cfg = {**cfglib.validate({})["execution"], "workers": 2, **settings}
+    return execution.run_shard(
         responses_path=str(tmp_path / "responses.parquet"),
         out=str(tmp_path / "verdicts.parquet"),
         stats_path=str(tmp_path / "stats.json"),
@@ -77,19 +77,19 @@ def test_workers_at_their_memory_limit_must_fit_the_job():
     from codealign.sandbox import SandboxConfig
 
     cfg = {**cfglib.validate({})["execution"], "workers": 4, "memory_mb": 4096}
-    execute.check_memory(SandboxConfig.from_section(cfg), 4 * 4096 + 2048)
+    execution.check_memory(SandboxConfig.from_section(cfg), 4 * 4096 + 2048)
     with pytest.raises(ValueError, match=r"4 sandbox workers × execution.memory_mb 4096 = 16384 MB do not fit the job's mem_mb 16000"):
-        execute.check_memory(SandboxConfig.from_section(cfg), 16000)
+        execution.check_memory(SandboxConfig.from_section(cfg), 16000)
 
 
-def shard_run(tmp_path, rows, shard, n, **execution):
+def shard_run(tmp_path, rows, shard, n, **settings):
     """One shard of ``rows`` the way the rule runs it: its journal named by shard and shard count."""
     from codealign.shards import shard_bounds
 
     start, end = shard_bounds(len(rows), shard, n)
     io.write_rows(tmp_path / f"r-{shard}-{n}.parquet", rows[start:end], schema(Response))
-    cfg = {**cfglib.validate({})["execution"], "workers": 2, "isolation": "nsjail", **execution}
-    return execute.run_shard(
+    cfg = {**cfglib.validate({})["execution"], "workers": 2, "isolation": "nsjail", **settings}
+    return execution.run_shard(
         responses_path=str(tmp_path / f"r-{shard}-{n}.parquet"),
         out=str(tmp_path / f"v-{shard}-{n}.parquet"),
         stats_path=str(tmp_path / f"s-{shard}-{n}.json"),

@@ -4,7 +4,7 @@
 # one gather that never holds more than the candidates' keys.
 
 
-rule sft_candidates:
+rule selection_candidates:
     input:
         instructions=upstream("instruct_instructions_gather", rules.instruct_instructions_gather.output.instructions),
         responses=upstream("responses", rules.responses.output.responses),
@@ -13,7 +13,7 @@ rule sft_candidates:
         candidates="results/{experiment}/sft/candidates/shard-{shard}.parquet",
         stats="results/{experiment}/sft/candidates/shard-{shard}.stats.json",
     log:
-        "results/{experiment}/logs/sft_candidates/shard-{shard}.log",
+        "results/{experiment}/logs/selection_candidates/shard-{shard}.log",
     conda:
         "../envs/codealign.yaml"
     resources:
@@ -22,16 +22,16 @@ rule sft_candidates:
     params:
         cfg=section("selection"),
         random_seed=section("random_seed"),
-        code=code_version("codealign.selfalign.select"),
+        code=code_version("codealign.selfalign.selection"),
     script:
-        "../scripts/sft_candidates.py"
+        "../scripts/selection_candidates.py"
 
 
-rule sft:
+rule selection:
     input:
         instructions=upstream("instruct_instructions_gather", rules.instruct_instructions_gather.output.instructions),
-        candidates=shard_paths("responses", rules.sft_candidates.output.candidates, stage="sft_candidates"),
-        shard_stats=shard_paths("responses", rules.sft_candidates.output.stats, stage="sft_candidates"),
+        candidates=shard_paths("responses", rules.selection_candidates.output.candidates, stage="selection_candidates"),
+        shard_stats=shard_paths("responses", rules.selection_candidates.output.stats, stage="selection_candidates"),
         benchmarks=decontamination_files,
     output:
         dataset="results/{experiment}/sft/dataset.parquet",
@@ -39,9 +39,9 @@ rule sft:
         card="results/{experiment}/sft/README.md",
         stats="results/{experiment}/sft/stats.json",
     log:
-        "results/{experiment}/logs/sft.log",
+        "results/{experiment}/logs/selection.log",
     benchmark:
-        "results/{experiment}/benchmarks/sft.tsv"
+        "results/{experiment}/benchmarks/selection.tsv"
     conda:
         "../envs/codealign.yaml"
     resources:
@@ -52,6 +52,6 @@ rule sft:
         decontamination=section("seeds.decontamination"),
         benchmark_paths=section("benchmarks"),
         provenance=sft_provenance,
-        code=code_version("codealign.selfalign.select"),
+        code=code_version("codealign.selfalign.selection"),
     script:
-        "../scripts/sft.py"
+        "../scripts/selection.py"

@@ -37,7 +37,6 @@ import hashlib
 import json
 import logging
 from collections import Counter
-from pathlib import Path
 
 import pyarrow as pa
 
@@ -46,10 +45,10 @@ from codealign.algorithms import dedup
 from codealign.algorithms.decontamination import build as build_decontaminator
 from codealign.generation.prompts import without_tests
 from codealign.records import SFTExample, content_id, schema, to_row
-from codealign.shards import merge_stats, shard_stats_path
+from codealign.shards import merge_stats
 from codealign.stats import Stats
 
-log = logging.getLogger("codealign.selfalign.select")
+log = logging.getLogger("codealign.selfalign.selection")
 
 POOLS = {
     "passing": lambda status: status == "pass",
@@ -319,6 +318,54 @@ def _read_where(paths: list[str], columns: list[str], response_ids: set[str]) ->
     return found
 
 
+def _candidates(candidates: list[str], candidate_stats: list[str]) -> tuple[Stats, Stats, list[dict]]:
+    """The selection's stats (the shards' drops carried over), the shards' merged stats, and every
+    candidate's exact keys in the seeded shuffle order — checked against the shards' counts."""
+    shards = merge_stats("selection_candidates", candidate_stats)
+    stats = Stats("selection", unit_in="responses", n_in=shards.n_in)
+    for reason, n in shards.dropped.items():
+        stats.drop(reason, n)
+    pool = [r for path in candidates for r in io.read_rows(path, columns=EXACT_COLUMNS)]
+    if len(pool) != shards.n_out:
+        raise io.CorruptShardError(candidates[0], f"{len(pool)} candidates but the shard stats count {shards.n_out}")
+    pool.sort(key=lambda c: (c["shuffle"], c["response_id"]))
+    return stats, shards, pool
+
+
+def _decontaminate(kept: list[dict], instructions: dict, texts: dict, checker, stats: Stats) -> tuple[list[dict], Counter]:
+    """Drop the examples whose instruction or response contains benchmark text; hits by benchmark."""
+    hits_by_benchmark: Counter = Counter()
+    clean = []
+    for c in kept:
+        inst = instructions[c["instruction_id"]]
+        hits = checker.hits(c["instruction_id"], inst["instruction"] + "\n" + texts[c["response_id"]]["text"])
+        if hits:
+            stats.drop("contaminated")
+            hits_by_benchmark.update({h.benchmark for h in hits})
+        else:
+            clean.append(c)
+    return clean, hits_by_benchmark
+
+
+def _example(c: dict, inst: dict, text: dict) -> SFTExample:
+    return SFTExample(
+        example_id=content_id(inst["instruction"], text["text"]),
+        instruction=inst["instruction"],
+        response=text["text"],
+        seed_id=inst["seed_id"],
+        instruction_id=c["instruction_id"],
+        response_id=c["response_id"],
+        concepts=list(inst.get("concepts") or []),
+        category=inst["category"],
+        difficulty=inst["difficulty"],
+        sample=c["sample"],
+        verdict=text["verdict"],
+        model=text["model"],
+        source="selfalign",
+        task="code generation",
+    )
+
+
 def run_gather(
     *,
     instructions_path: str,
@@ -334,20 +381,14 @@ def run_gather(
     provenance: dict,
     log_file: str | None = None,
 ) -> Stats:
+    """The SFT set from every response shard's candidates: exact dedup on keys, near dedup on the
+    survivors' signatures, decontamination, then text read only for the examples kept."""
     logs.setup(log_file)
-    shards = merge_stats("selection_candidates", candidate_stats)
-    stats = Stats("selection", unit_in="responses", n_in=shards.n_in)
-    for reason, n in shards.dropped.items():
-        stats.drop(reason, n)
-    pool = [r for path in candidates for r in io.read_rows(path, columns=EXACT_COLUMNS)]
-    if len(pool) != shards.n_out:
-        raise io.CorruptShardError(candidates[0], f"{len(pool)} candidates but the shard stats count {shards.n_out}")
-    pool.sort(key=lambda c: (c["shuffle"], c["response_id"]))
+    stats, shards, pool = _candidates(candidates, candidate_stats)
     with_candidate = len({c["instruction_id"] for c in pool})
     kept = exact_pass(pool, cfg, stats)
     del pool
-    ids = {c["response_id"] for c in kept}
-    sigs = _read_where(candidates, [f"sig_{f}" for f in SIGNATURE_FIELDS], ids)
+    sigs = _read_where(candidates, [f"sig_{f}" for f in SIGNATURE_FIELDS], {c["response_id"] for c in kept})
     kept = near_passes(kept, cfg["dedup"]["near"], stats, {i: {f: r[f"sig_{f}"] for f in SIGNATURE_FIELDS} for i, r in sigs.items()})
     del sigs
     texts = _read_where(candidates, ["text", "verdict", "model"], {c["response_id"] for c in kept})
@@ -355,43 +396,13 @@ def run_gather(
     wanted = {c["instruction_id"] for c in kept}
     for rows in io.iter_batches(instructions_path, batch_size=8192):
         instructions.update((r["instruction_id"], r) for r in rows if r["instruction_id"] in wanted)
-
     hits_by_benchmark: Counter = Counter()
     if cfg["decontaminate"] and kept:
         checker = build_decontaminator(decontamination, benchmark_paths)
-        clean = []
-        for c in kept:
-            inst = instructions[c["instruction_id"]]
-            hits = checker.hits(c["instruction_id"], inst["instruction"] + "\n" + texts[c["response_id"]]["text"])
-            if hits:
-                stats.drop("contaminated")
-                hits_by_benchmark.update({h.benchmark for h in hits})
-            else:
-                clean.append(c)
-        kept = clean
+        kept, hits_by_benchmark = _decontaminate(kept, instructions, texts, checker, stats)
 
     kept.sort(key=lambda c: c["order"])
-    examples = []
-    for c in kept:
-        inst, text = instructions[c["instruction_id"]], texts[c["response_id"]]
-        examples.append(
-            SFTExample(
-                example_id=content_id(inst["instruction"], text["text"]),
-                instruction=inst["instruction"],
-                response=text["text"],
-                seed_id=inst["seed_id"],
-                instruction_id=c["instruction_id"],
-                response_id=c["response_id"],
-                concepts=list(inst.get("concepts") or []),
-                category=inst["category"],
-                difficulty=inst["difficulty"],
-                sample=c["sample"],
-                verdict=text["verdict"],
-                model=text["model"],
-                source="selfalign",
-                task="code generation",
-            )
-        )
+    examples = [_example(c, instructions[c["instruction_id"]], texts[c["response_id"]]) for c in kept]
     rows = [to_row(e) for e in examples]
     io.write_rows(out, rows, schema(SFTExample))
     io.write_jsonl(jsonl, rows)
@@ -417,56 +428,6 @@ def run_gather(
     if not rows:
         log.warning("the SFT set is empty: no instruction kept a response (pass rate %s)", stats.extra["pass_rate"])
     return stats
-
-
-def run(
-    *,
-    instructions_path: str,
-    responses_paths: list[str],
-    executions_paths: list[str],
-    out: str,
-    jsonl: str,
-    card: str,
-    stats_path: str,
-    cfg: dict,
-    decontamination: dict,
-    benchmark_paths: dict,
-    random_seed: int,
-    provenance: dict,
-    log_file: str | None = None,
-) -> Stats:
-    """Both steps in one process (the command line's and the tests' entry): candidates per response
-    shard into ``<out's folder>/candidates/``, then the gather."""
-    folder = Path(out).parent / "candidates"
-    candidates, candidate_stats = [], []
-    for k, (responses, executions) in enumerate(zip(responses_paths, executions_paths)):
-        path = str(folder / f"shard-{k}.parquet")
-        run_candidates(
-            instructions_path=instructions_path,
-            responses_path=responses,
-            executions_path=executions,
-            out=path,
-            stats_path=shard_stats_path(path),
-            cfg=cfg,
-            random_seed=random_seed,
-            log_file=log_file,
-        )
-        candidates.append(path)
-        candidate_stats.append(shard_stats_path(path))
-    return run_gather(
-        instructions_path=instructions_path,
-        candidates=candidates,
-        candidate_stats=candidate_stats,
-        out=out,
-        jsonl=jsonl,
-        card=card,
-        stats_path=stats_path,
-        cfg=cfg,
-        decontamination=decontamination,
-        benchmark_paths=benchmark_paths,
-        provenance=provenance,
-        log_file=log_file,
-    )
 
 
 def dataset_card(stats: Stats, examples: list[SFTExample], provenance: dict) -> str:
@@ -510,4 +471,4 @@ GATHER = cli.Entry(
 ENTRIES = {"candidates": CANDIDATES, "gather": GATHER}
 
 if __name__ == "__main__":
-    cli.main(ENTRIES, prog="python -m codealign.selfalign.select")
+    cli.main(ENTRIES, prog="python -m codealign.selfalign.selection")

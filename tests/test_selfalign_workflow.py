@@ -156,7 +156,7 @@ def test_the_selfalign_dag_with_gemma(tmp_path, gemma_model, benchmarks_availabl
     cfg["instruct"]["shards"] = 3
     cfg["responses"]["shards"] = 2
     config = wf.write_config(cfg)
-    proc = wf.run("results/default/execution/execution.parquet", config=config)
+    proc = wf.run("results/default/execution/execution.parquet", "results/default/responses/responses.parquet", config=config)
     assert "rule instruct_concepts:" in proc.stderr and "rule execution:" in proc.stderr  # the shards did rerun
     for stage in ("instruct/concepts", "instruct/instructions", "responses/responses"):
         resharded = io.read_json(wf.path(f"results/default/{stage}.stats.json"))

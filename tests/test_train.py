@@ -135,7 +135,7 @@ def test_an_interrupted_training_resumes_from_its_last_checkpoint(tiny_model, tm
         profile={**PROFILE, "epochs": 2, "save_steps": 1},
         work_dir=str(work),
         template=TEMPLATE,
-        random_seed=0,
+        seed=0,
     )
     first.args.max_steps = 1  # "killed" after one step, which left checkpoint-1 behind
     first.train()

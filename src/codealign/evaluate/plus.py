@@ -6,7 +6,8 @@ is evaluated on CPU, vLLM or an endpoint alike. A base model completes the task'
 answers with a code block (``instruct`` style, EvalPlus's own instruction wording). Solutions
 are cleaned with EvalPlus's sanitizer and written in its sample format.
 
-Scoring runs ``evalplus.evaluate`` in a subprocess with ``HUMANEVAL_OVERRIDE_PATH`` /
+Scoring runs ``evalplus.evaluate`` (through :mod:`codealign.evaluate.evalplus_cli`, which exits
+when it is done instead of 20 s later) in a subprocess with ``HUMANEVAL_OVERRIDE_PATH`` /
 ``MBPP_OVERRIDE_PATH`` pointing at the benchmark file named in the config (or at a subset file
 holding just the evaluated tasks: EvalPlus refuses samples that miss tasks). EvalPlus 0.3.1's
 oracle for HumanEval/32 fails even the canonical solution (fixed upstream after the release):
@@ -108,7 +109,7 @@ def score(
     cmd = [
         sys.executable,
         "-m",
-        "evalplus.evaluate",
+        "codealign.evaluate.evalplus_cli",  # evalplus.evaluate, without its 20 s linger
         "--dataset",
         DATASET[benchmark],
         "--samples",

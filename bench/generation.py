@@ -84,7 +84,7 @@ def overhead(args) -> None:
             out = Path(tmp) / f"round{r}" / "concepts.parquet"
             start = time.perf_counter()
             instruct.run_concepts_shard(
-                seeds_path=str(seeds),
+                items_path=str(seeds),
                 shard=0,
                 n_shards=1,
                 cfg=copy.deepcopy(cfg["instruct"]),

@@ -1,4 +1,4 @@
-"""Rule instruct_concepts_gather → codealign.selfalign.instruct.gather_concepts."""
+"""Rule instruct_concepts_gather → the gather of codealign.selfalign.instruct.CONCEPTS_STAGE."""
 
 from codealign.selfalign import instruct
 

@@ -1,4 +1,4 @@
-"""Rule instruct_instructions_gather → codealign.selfalign.instruct.gather_instructions."""
+"""Rule instruct_instructions_gather → the gather of codealign.selfalign.instruct.INSTRUCTIONS_STAGE."""
 
 from codealign.selfalign import instruct
 

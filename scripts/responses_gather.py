@@ -1,4 +1,4 @@
-"""Rule responses_gather → codealign.selfalign.responses.run_gather."""
+"""Rule responses_gather → the gather of codealign.selfalign.responses.STAGE."""
 
 from codealign.selfalign import responses
 

@@ -211,6 +211,25 @@ class ShardRun:
                 self.stats.drop("rejected_by_discriminator")
             self.records.append(_record(it, accepted, [e.id for e in ex], batch))
 
+    def final_stats(self, **extra) -> Stats:
+        """The shard's stats once every batch is kept: accepted items out, what was planned,
+        answered and failed by task and check, and the generation's totals."""
+        stats = self.stats
+        stats.n_out = sum(r["accepted"] for r in self.records)
+        stats.extra.update(
+            **extra,
+            generated=len(self.records),
+            planned_tasks=dict(sorted(self.planned.items())),
+            accepted_by_task=dict(sorted(Counter(r["task"] for r in self.records if r["accepted"]).items())),
+            failed_checks=dict(sorted(self.failed_checks.items())),
+            answers=dict(sorted(self.answers_seen.items())),
+            generation=self.totals.to_dict(),
+            backend=self.gen_spec.kind,
+            model=self.gen_spec.model_fingerprint,
+            discriminator_model=self.disc_spec.model_fingerprint,
+        )
+        return stats
+
 
 def run_shard(
     *,
@@ -268,23 +287,7 @@ def run_shard(
     executed = _execute(run.records, execution, threads)
     io.write_rows(out, run.records, schema(TaskItem))
     io.write_jsonl(rejected, (to_row(r) for r in run.rejects))
-    stats = run.stats
-    stats.n_out = sum(r["accepted"] for r in run.records)
-    stats.extra.update(
-        shard=shard,
-        shards=n_shards,
-        items=[start, end],
-        generated=len(run.records),
-        planned_tasks=dict(sorted(run.planned.items())),
-        accepted_by_task=dict(sorted(Counter(r["task"] for r in run.records if r["accepted"]).items())),
-        failed_checks=dict(sorted(run.failed_checks.items())),
-        answers=dict(sorted(run.answers_seen.items())),
-        executes=dict(sorted(executed.items())),
-        generation=run.totals.to_dict(),
-        backend=gen_spec.kind,
-        model=gen_spec.model_fingerprint,
-        discriminator_model=disc_spec.model_fingerprint,
-    )
+    stats = run.final_stats(shard=shard, shards=n_shards, items=[start, end], executes=dict(sorted(executed.items())))
     stats.save(stats_path)
     log.info(stats.summary())
     return stats

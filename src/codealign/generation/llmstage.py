@@ -7,6 +7,10 @@ A stage supplies two functions: ``build(item, index) -> list[Request]`` (``index
 position in the whole stage input, so per-item seeds do not depend on the number of shards) and
 ``parse(item, completions) -> (records, rejects)`` where ``completions`` holds, per request,
 its list of samples and ``rejects`` is a list of ``(sample, reason, text)``.
+
+A stage that reads one table of items declares itself once as a :class:`Stage` — its record,
+id column, config section and those two functions, here taking the :class:`Job` as well — and
+:func:`shard_entry` / :func:`gather_entry` make the job function its rule and ``python -m`` call.
 """
 
 from __future__ import annotations
@@ -14,15 +18,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import pyarrow as pa
 
-from codealign import io
+from codealign import cli, io, logs
 from codealign.generation import runner
 from codealign.generation.backend import BackendSpec, Completion, Request
 from codealign.generation.models import fingerprint, is_local, model_path
-from codealign.records import Rejected, to_row
-from codealign.shards import shard_bounds
+from codealign.generation.prompts import choose
+from codealign.records import Rejected, schema, to_row
+from codealign.shards import gather, shard_bounds
 from codealign.stats import Stats
 
 log = logging.getLogger("codealign.generation.llmstage")
@@ -108,3 +114,137 @@ def write_shard(outcome: ShardOutcome, schema: pa.Schema, *, out: str, rejected:
     io.write_jsonl(rejected, (to_row(r) for r in outcome.rejected))
     outcome.stats.save(stats_path)
     log.info(outcome.stats.summary())
+
+
+# --- one declaration per stage ----------------------------------------------------------------
+
+Parse = Callable[["Job", dict, list[list[Completion]]], tuple[list[dict], list[tuple[int, str, str]]]]
+
+
+@dataclass(frozen=True)
+class Job:
+    """One shard job as a stage's ``build`` and ``parse`` see it."""
+
+    cfg: dict  # the stage's own settings (``section`` of the rule's config)
+    rule_cfg: dict  # the config section the rule passes
+    random_seed: int
+    spec: BackendSpec
+    bank: Any  # the few-shot bank, when the stage loads one
+    index_of: dict[str, int]  # item id → position in the whole stage input
+
+    def examples(self, index: int) -> list:
+        """The few-shot examples of item ``index`` (a fresh sample per item, or its group's)."""
+        fs = self.cfg["fewshot"]
+        return choose(self.bank, self.cfg["k"], index, self.random_seed, fs["selection"], fs["groups"])[0]
+
+
+@dataclass(frozen=True)
+class Stage:
+    """A sharded LLM stage over one table of items: its record, the id column of its items, how to
+    find its settings in the rule's config section, and its ``build(job, item, index)`` /
+    ``parse(job, item, completions)``."""
+
+    name: str
+    record: type
+    item_id: str
+    build: Callable[[Job, dict, int], list[Request]]
+    parse: Parse
+    units: Callable[[dict], tuple[str, str]]  # rule config → (unit in, unit out) of the stats
+    section: Callable[[dict], dict] = lambda rule_cfg: rule_cfg
+    load_bank: Callable[[str | None], Any] | None = None
+    select: Callable[[list[dict], dict, int], list[dict]] | None = None  # (items, rule config, seed) → items
+    samples_per_item: Callable[[dict], int] = lambda cfg: 1
+    finish: Callable[[ShardOutcome], None] | None = None  # extra stats, once parsed
+    doc: str = ""
+
+
+def shard_function(stage: Stage) -> Callable[..., None]:
+    """The job function of one shard of ``stage``, as its rule and ``python -m`` call it."""
+
+    def run_stage_shard(
+        *,
+        items_path: str,
+        shard: int,
+        n_shards: int,
+        cfg: dict,
+        generation: dict,
+        models: dict,
+        random_seed: int,
+        out: str,
+        rejected: str,
+        stats_path: str,
+        cache_path: str,
+        threads: int = 1,
+        log_file: str | None = None,
+    ) -> None:
+        logs.setup(log_file)
+        section = stage.section(cfg)
+        items = io.read_rows(items_path)
+        if stage.select is not None:
+            items = stage.select(items, cfg, random_seed)
+        job = Job(
+            cfg=section,
+            rule_cfg=cfg,
+            random_seed=random_seed,
+            spec=backend_spec(cfg, generation, models, threads),
+            bank=stage.load_bank(cfg["fewshot_bank"]) if stage.load_bank else None,
+            index_of={item[stage.item_id]: i for i, item in enumerate(items)},
+        )
+        fs = section["fewshot"]
+        unit_in, unit_out = stage.units(cfg)
+        outcome = run_shard(
+            stage=stage.name,
+            items=items,
+            item_id=lambda item: item[stage.item_id],
+            shard=shard,
+            n_shards=n_shards,
+            build=lambda item, index: stage.build(job, item, index),
+            parse=lambda item, results: stage.parse(job, item, results),
+            spec=job.spec,
+            cache_path=cache_path,
+            unit_in=unit_in,
+            unit_out=unit_out,
+            samples_per_item=stage.samples_per_item(section),
+            group=(lambda i: i % fs["groups"]) if fs["selection"] == "grouped" else None,
+        )
+        if stage.finish is not None:
+            stage.finish(outcome)
+        write_shard(outcome, schema(stage.record), out=out, rejected=rejected, stats_path=stats_path)
+
+    run_stage_shard.__qualname__ = run_stage_shard.__name__ = f"run_shard[{stage.name}]"
+    run_stage_shard.__doc__ = stage.doc
+    return run_stage_shard
+
+
+def gather_function(stage: Stage) -> Callable[..., Stats]:
+    """The job function that joins the shards of ``stage`` and merges their stats."""
+
+    def gather_stage(*, shards: list[str], shard_stats: list[str], out: str, stats_path: str, log_file: str | None = None) -> Stats:
+        logs.setup(log_file)
+        stats = gather(stage=stage.name, shards=shards, shard_stats=shard_stats, out=out, schema=schema(stage.record))
+        stats.save(stats_path)
+        log.info(stats.summary())
+        return stats
+
+    gather_stage.__qualname__ = gather_stage.__name__ = f"gather[{stage.name}]"
+    gather_stage.__doc__ = f"Join the {stage.name} shards and merge their stats."
+    return gather_stage
+
+
+def shard_entry(stage: Stage, *, items: str, out: str, section: str) -> cli.Entry:
+    """How rule ``stage.name`` calls a shard: its items input, its main output and its config section."""
+    return cli.Entry(
+        shard_function(stage),
+        inputs={"items_path": items},
+        outputs={"out": out, "rejected": "rejected", "stats_path": "stats"},
+        params={"n_shards": "shards", "cache_path": "cache"},
+        config={"cfg": section, "generation": "generation", "models": "models", "random_seed": "random_seed"},
+        wildcards={"shard": "shard"},
+    )
+
+
+def gather_entry(stage: Stage, *, out: str) -> cli.Entry:
+    """How rule ``<stage.name>_gather`` calls the gather of ``stage``."""
+    return cli.Entry(
+        gather_function(stage), inputs={"shards": "shards", "shard_stats": "shard_stats"}, outputs={"out": out, "stats_path": "stats"}
+    )

@@ -126,15 +126,19 @@ def concepts_prompt(snippet: str, examples: list[Example]) -> str:
 INSTRUCTION_PREAMBLE = "Each task below is a self-contained coding instruction that exercises the listed concepts.\n\n"
 
 
+def _task(source: str, category: str, difficulty: str, instruction: str = "") -> str:
+    """One instruction block: what it is written from (concepts or a snippet), category, difficulty."""
+    return f"{source}### Category\n{category}\n### Difficulty\n{difficulty}\n### Instruction\n{instruction}"
+
+
+def _instruction_prompt(preamble: str, source: str, category: str, difficulty: str, examples: list[Example], source_of) -> str:
+    shots = "".join(_task(source_of(e), e.category, e.difficulty, f"{e.instruction.strip()}\n\n") for e in examples)
+    return f"{preamble}{shots}{_task(source, category, difficulty)}"
+
+
 def instruction_prompt(concepts: str, category: str, difficulty: str, examples: list[Example]) -> str:
-    shots = "".join(
-        f"### Concepts\n{e.concepts}\n### Category\n{e.category}\n### Difficulty\n{e.difficulty}\n"
-        f"### Instruction\n{e.instruction.strip()}\n\n"
-        for e in examples
-    )
-    return (
-        f"{INSTRUCTION_PREAMBLE}{shots}### Concepts\n{concepts}\n### Category\n{category}\n### Difficulty\n{difficulty}\n### Instruction\n"
-    )
+    source = f"### Concepts\n{concepts}\n"
+    return _instruction_prompt(INSTRUCTION_PREAMBLE, source, category, difficulty, examples, lambda e: f"### Concepts\n{e.concepts}\n")
 
 
 # --- S→I: snippet → instruction directly (the paper's ablation) ---------------------------
@@ -143,14 +147,9 @@ SEED_INSTRUCTION_PREAMBLE = "Each task below is a self-contained coding instruct
 
 
 def seed_instruction_prompt(snippet: str, category: str, difficulty: str, examples: list[Example]) -> str:
-    shots = "".join(
-        f"### Snippet\n{_code(e.snippet)}### Category\n{e.category}\n### Difficulty\n{e.difficulty}\n"
-        f"### Instruction\n{e.instruction.strip()}\n\n"
-        for e in examples
-    )
-    return (
-        f"{SEED_INSTRUCTION_PREAMBLE}{shots}### Snippet\n{_code(snippet)}### Category\n{category}\n"
-        f"### Difficulty\n{difficulty}\n### Instruction\n"
+    source = f"### Snippet\n{_code(snippet)}"
+    return _instruction_prompt(
+        SEED_INSTRUCTION_PREAMBLE, source, category, difficulty, examples, lambda e: f"### Snippet\n{_code(e.snippet)}"
     )
 
 

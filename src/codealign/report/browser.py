@@ -184,33 +184,24 @@ def write(out: str, *, experiment: str, random_seed: int, per_group: int, inputs
             judged=inputs["seeds"], judgments=inputs["judgments"], hits=inputs["hits"], funnel=inputs["funnel"], k=k, random_seed=seed
         )
     )
-    if "concepts" in inputs:
-        parts.append(
-            llm_section(
-                "Concepts (S→C)",
-                "What the base model read off each seed.",
-                kept_path=inputs["concepts"],
-                key="seed_id",
-                columns=["seed_id", "concepts", "text"],
-                rejected=inputs["concepts_rejected"],
-                stats=inputs["concepts_stats"],
-                k=k,
-                random_seed=seed,
-            )
-        )
-    parts.append(
-        llm_section(
+    llm_stages = (  # (input name, title, note, id column, columns shown)
+        ("concepts", "Concepts (S→C)", "What the base model read off each seed.", "seed_id", ["seed_id", "concepts", "text"]),
+        (
+            "instructions",
             "Instructions",
             "Instructions the base model wrote.",
-            kept_path=inputs["instructions"],
-            key="instruction_id",
-            columns=["instruction_id", "category", "difficulty", "concepts", "instruction"],
-            rejected=inputs["instructions_rejected"],
-            stats=inputs["instructions_stats"],
-            k=k,
-            random_seed=seed,
-        )
+            "instruction_id",
+            ["instruction_id", "category", "difficulty", "concepts", "instruction"],
+        ),
     )
+    for name, title, note, key, columns in llm_stages:
+        if name in inputs:  # no concepts in S→I mode
+            rejected, stats = inputs[f"{name}_rejected"], inputs[f"{name}_stats"]
+            parts.append(
+                llm_section(
+                    title, note, kept_path=inputs[name], key=key, columns=columns, rejected=rejected, stats=stats, k=k, random_seed=seed
+                )
+            )
     parts.append(
         responses_section(
             responses=inputs["responses"],

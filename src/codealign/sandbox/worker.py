@@ -347,57 +347,11 @@ def run(request, settings):
             os._exit(70)
     for fd in (status_w, out_w, err_w):
         os.close(fd)
-    status, out, err = bytearray(), bytearray(), bytearray()
-    buffers = {status_r: status, out_r: out, err_r: err}
+    pipes = _Pipes(status_r, out_r, err_r)
     pidfd = os.pidfd_open(pid) if hasattr(os, "pidfd_open") else None
-    deadline = started + limits["timeout_s"]
-    timed_out, exited, too_big = False, None, None
-    open_fds = [status_r, out_r, err_r]
-    budget = limits["memory_mb"] << 20
-    next_check = started + MEMORY_CHECK_S
-    while exited is None:
-        now = time.monotonic()
-        remaining = deadline - now
-        if now >= next_check:  # the program's processes together, not each on its own (RLIMIT_AS)
-            used = _tree_rss(pid)
-            if used > budget:
-                too_big = used
-            next_check = now + MEMORY_CHECK_S
-        if remaining <= 0 or too_big:
-            timed_out = not too_big
-            try:
-                os.killpg(pid, signal.SIGKILL)
-            except (ProcessLookupError, PermissionError):
-                os.kill(pid, signal.SIGKILL)
-            _kill_descendants(pid)
-            exited = os.waitpid(pid, 0)[1]
-            break
-        watch = open_fds + ([pidfd] if pidfd is not None else [])
-        ready, _, _ = select.select(watch, [], [], max(0.0, min(remaining, next_check - now)))
-        for fd in ready:
-            if fd == pidfd:
-                exited = os.waitpid(pid, 0)[1]
-                continue
-            data = os.read(fd, 65536)
-            if data:
-                (_tail(buffers[fd], data) if fd != status_r else buffers[fd].extend(data[:4096]))
-            else:
-                open_fds.remove(fd)
-        if pidfd is None and exited is None:
-            done, code = os.waitpid(pid, os.WNOHANG)
-            if done:
-                exited = code
+    exited, timed_out, too_big = _supervise(pid, pidfd, pipes, started, limits)
     duration = time.monotonic() - started
-    # Drain what the program wrote just before exiting (grandchildren may hold the pipes open).
-    for fd in list(open_fds):
-        while True:
-            ready, _, _ = select.select([fd], [], [], 0)
-            if not ready:
-                break
-            data = os.read(fd, 65536)
-            if not data:
-                break
-            (_tail(buffers[fd], data) if fd != status_r else buffers[fd].extend(data[:4096]))
+    pipes.drain()  # what the program wrote just before exiting (grandchildren may hold the pipes open)
     for fd in (status_r, out_r, err_r):
         os.close(fd)
     if pidfd is not None:
@@ -408,12 +362,76 @@ def run(request, settings):
         _empty("/dev/shm")
     else:
         _remove(workdir)
-    verdict = _verdict(bytes(status), nonce, exited, timed_out, duration, bytes(out), bytes(err))
+    verdict = _verdict(bytes(pipes.status), nonce, exited, timed_out, duration, bytes(pipes.out), bytes(pipes.err))
     if too_big:
         verdict.update(
             status="out_of_memory", detail=f"its processes together used {too_big >> 20} MB, over the {limits['memory_mb']} MB limit"
         )
     return verdict
+
+
+class _Pipes:
+    """The program's status, stdout and stderr pipes: the status kept to its first 4 KB, the
+    output streams to their last bytes (``_tail``)."""
+
+    def __init__(self, status_r, out_r, err_r):
+        self.status_r = status_r
+        self.status, self.out, self.err = bytearray(), bytearray(), bytearray()
+        self.buffers = {status_r: self.status, out_r: self.out, err_r: self.err}
+        self.open = [status_r, out_r, err_r]
+
+    def read(self, fd):
+        data = os.read(fd, 65536)
+        if not data:
+            self.open.remove(fd)
+        elif fd == self.status_r:
+            self.status.extend(data[:4096])
+        else:
+            _tail(self.buffers[fd], data)
+        return data
+
+    def drain(self):
+        for fd in list(self.open):
+            while fd in self.open and select.select([fd], [], [], 0)[0] and self.read(fd):
+                pass
+
+
+def _supervise(pid, pidfd, pipes, started, limits):
+    """Wait for the program while reading its pipes; kill its process tree at the deadline or once
+    the tree's memory passes the limit. Returns (wait status, timed out, bytes used when over)."""
+    deadline = started + limits["timeout_s"]
+    budget = limits["memory_mb"] << 20
+    next_check = started + MEMORY_CHECK_S
+    too_big = None
+    while True:
+        now = time.monotonic()
+        remaining = deadline - now
+        if now >= next_check:  # the program's processes together, not each on its own (RLIMIT_AS)
+            used = _tree_rss(pid)
+            if used > budget:
+                too_big = used
+            next_check = now + MEMORY_CHECK_S
+        if remaining <= 0 or too_big:
+            try:
+                os.killpg(pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                os.kill(pid, signal.SIGKILL)
+            _kill_descendants(pid)
+            return os.waitpid(pid, 0)[1], not too_big, too_big
+        watch = pipes.open + ([pidfd] if pidfd is not None else [])
+        ready, _, _ = select.select(watch, [], [], max(0.0, min(remaining, next_check - now)))
+        exited = None
+        for fd in ready:
+            if fd == pidfd:
+                exited = os.waitpid(pid, 0)[1]
+            else:
+                pipes.read(fd)
+        if pidfd is None and exited is None:
+            done, code = os.waitpid(pid, os.WNOHANG)
+            if done:
+                exited = code
+        if exited is not None:
+            return exited, False, too_big
 
 
 MEMORY_CHECK_S = 0.05  # how often a running program's process tree is measured

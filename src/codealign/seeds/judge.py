@@ -96,44 +96,22 @@ def judgment(seed: dict, results, cfg: dict, random_seed: int, index: int) -> di
     )
 
 
-def run_shard(
-    *,
-    seeds_path: str,
-    shard: int,
-    n_shards: int,
-    cfg: dict,
-    generation: dict,
-    models: dict,
-    random_seed: int,
-    out: str,
-    rejected: str,
-    stats_path: str,
-    cache_path: str,
-    threads: int = 1,
-    log_file: str | None = None,
-) -> None:
-    logs.setup(log_file)
-    items = select_seeds(io.read_rows(seeds_path), cfg["max_seeds"], random_seed)
-    index_of = {s["seed_id"]: i for i, s in enumerate(items)}
-    spec = llmstage.backend_spec(cfg, generation, models, threads)
-    groups = cfg["fewshot"]["groups"]
-    outcome = llmstage.run_shard(
-        stage="seeds_judge",
-        items=items,
-        item_id=lambda s: s["seed_id"],
-        shard=shard,
-        n_shards=n_shards,
-        build=lambda seed, index: requests_for(seed, index, cfg, random_seed),
-        parse=lambda seed, results: ([judgment(seed, results, cfg, random_seed, index_of[seed["seed_id"]])], []),
-        spec=spec,
-        cache_path=cache_path,
-        unit_in="seeds",
-        unit_out="judgments",
-        group=(lambda i: i % groups) if cfg["fewshot"]["selection"] == "grouped" else None,
-    )
-    undecided = sum(vote(a) is None for r in outcome.records for a in r["answers"])
-    outcome.stats.extra["undecided_answers"] = undecided
-    llmstage.write_shard(outcome, schema(Judgment), out=out, rejected=rejected, stats_path=stats_path)
+def _count_undecided(outcome: llmstage.ShardOutcome) -> None:
+    outcome.stats.extra["undecided_answers"] = sum(vote(a) is None for r in outcome.records for a in r["answers"])
+
+
+STAGE = llmstage.Stage(
+    name="seeds_judge",
+    record=Judgment,
+    item_id="seed_id",
+    build=lambda job, seed, index: requests_for(seed, index, job.cfg, job.random_seed),
+    parse=lambda job, seed, results: ([judgment(seed, results, job.cfg, job.random_seed, job.index_of[seed["seed_id"]])], []),
+    units=lambda cfg: ("seeds", "judgments"),
+    select=lambda seeds, cfg, random_seed: select_seeds(seeds, cfg["max_seeds"], random_seed),
+    finish=_count_undecided,
+    doc="The judge's answers for one shard of the sampled clean seeds.",
+)
+run_shard = llmstage.shard_function(STAGE)
 
 
 def run_gather(
@@ -184,14 +162,7 @@ def run_gather(
     return stats
 
 
-SHARD = cli.Entry(
-    run_shard,
-    inputs={"seeds_path": "seeds"},
-    outputs={"out": "judgments", "rejected": "rejected", "stats_path": "stats"},
-    params={"n_shards": "shards", "cache_path": "cache"},
-    config={"cfg": "seeds.judge", "generation": "generation", "models": "models", "random_seed": "random_seed"},
-    wildcards={"shard": "shard"},
-)
+SHARD = llmstage.shard_entry(STAGE, items="seeds", out="judgments", section="seeds.judge")
 GATHER = cli.Entry(
     run_gather,
     inputs={"seeds_path": "seeds", "shards": "shards", "shard_stats": "shard_stats"},

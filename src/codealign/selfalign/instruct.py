@@ -18,18 +18,16 @@ import logging
 import random
 import re
 
-from codealign import cli, io, logs
+from codealign import cli
 from codealign.generation import llmstage
 from codealign.generation.backend import Completion, Request, Sampling
 from codealign.generation.prompts import (
-    choose,
     concepts_prompt,
     instruction_prompt,
     load_bank,
     seed_instruction_prompt,
 )
-from codealign.records import Concepts, Instruction, content_id, schema, to_row
-from codealign.shards import gather
+from codealign.records import Concepts, Instruction, content_id, to_row
 
 log = logging.getLogger("codealign.selfalign.instruct")
 # The bank shipped with the package that this stage prompts with by default: part of its code version.
@@ -102,201 +100,88 @@ def instruction_stops(cfg: dict) -> tuple[str, ...]:
 # --- S→C --------------------------------------------------------------------------------------
 
 
-def run_concepts_shard(
-    *,
-    seeds_path: str,
-    shard: int,
-    n_shards: int,
-    cfg: dict,
-    generation: dict,
-    models: dict,
-    random_seed: int,
-    out: str,
-    rejected: str,
-    stats_path: str,
-    cache_path: str,
-    threads: int = 1,
-    log_file: str | None = None,
-) -> None:
-    logs.setup(log_file)
-    stage_cfg = cfg["concepts"]
-    bank = load_bank(cfg["fewshot_bank"])
-    spec = llmstage.backend_spec(cfg, generation, models, threads)
-    fs = stage_cfg["fewshot"]
-    items = io.read_rows(seeds_path)
-    index_of = {s["seed_id"]: i for i, s in enumerate(items)}
+def _concepts_requests(job: llmstage.Job, seed: dict, index: int) -> list[Request]:
+    prompt = concepts_prompt(seed["code"], job.examples(index))
+    return [Request(prompt, _sampling(job.cfg, ("\n",), job.random_seed + index))]
 
-    def examples(index):
-        return choose(bank, stage_cfg["k"], index, random_seed, fs["selection"], fs["groups"])[0]
 
-    def build(seed, index):
-        return [Request(concepts_prompt(seed["code"], examples(index)), _sampling(stage_cfg, ("\n",), random_seed + index))]
+def _concepts_parse(job: llmstage.Job, seed: dict, results) -> tuple[list[dict], list]:
+    shots = job.examples(job.index_of[seed["seed_id"]])
+    c = results[0][0]
+    reason = concepts_reason(c, shots)
+    if reason:
+        return [], [(0, reason, c.text)]
+    record = Concepts(seed["seed_id"], parse_concepts(c.text), c.text, [e.id for e in shots], job.spec.model_fingerprint)
+    return [to_row(record)], []
 
-    def parse(seed, results):
-        shots = examples(index_of[seed["seed_id"]])
-        c = results[0][0]
-        reason = concepts_reason(c, shots)
-        if reason:
-            return [], [(0, reason, c.text)]
-        record = Concepts(seed["seed_id"], parse_concepts(c.text), c.text, [e.id for e in shots], spec.model_fingerprint)
-        return [to_row(record)], []
 
-    outcome = llmstage.run_shard(
-        stage="instruct_concepts",
-        items=items,
-        item_id=lambda s: s["seed_id"],
-        shard=shard,
-        n_shards=n_shards,
-        build=build,
-        parse=parse,
-        spec=spec,
-        cache_path=cache_path,
-        unit_in="seeds",
-        unit_out="seeds",
-        group=(lambda i: i % fs["groups"]) if fs["selection"] == "grouped" else None,
-    )
-    llmstage.write_shard(outcome, schema(Concepts), out=out, rejected=rejected, stats_path=stats_path)
+CONCEPTS_STAGE = llmstage.Stage(
+    name="instruct_concepts",
+    record=Concepts,
+    item_id="seed_id",
+    build=_concepts_requests,
+    parse=_concepts_parse,
+    units=lambda cfg: ("seeds", "seeds"),
+    section=lambda cfg: cfg["concepts"],
+    load_bank=load_bank,
+    doc="S→C for one shard of the judged seeds.",
+)
 
 
 # --- C→I and S→I -------------------------------------------------------------------------------
 
 
-def run_instructions_shard(
-    *,
-    items_path: str,
-    shard: int,
-    n_shards: int,
-    cfg: dict,
-    generation: dict,
-    models: dict,
-    random_seed: int,
-    out: str,
-    rejected: str,
-    stats_path: str,
-    cache_path: str,
-    threads: int = 1,
-    log_file: str | None = None,
-) -> None:
-    """``items_path`` holds concepts (mode 'concepts') or seeds (mode 'seed')."""
-    logs.setup(log_file)
-    stage_cfg = cfg["instructions"]
-    mode = cfg["mode"]
-    bank = load_bank(cfg["fewshot_bank"])
-    spec = llmstage.backend_spec(cfg, generation, models, threads)
-    fs = stage_cfg["fewshot"]
-    items = io.read_rows(items_path)
-    index_of = {it["seed_id"]: i for i, it in enumerate(items)}
+def _instruction_requests(job: llmstage.Job, item: dict, index: int) -> list[Request]:
+    category, difficulty = category_and_difficulty(job.cfg, index, job.random_seed)
+    if job.rule_cfg["mode"] == "concepts":
+        prompt = instruction_prompt(", ".join(item["concepts"]), category, difficulty, job.examples(index))
+    else:
+        prompt = seed_instruction_prompt(item["code"], category, difficulty, job.examples(index))
+    return [Request(prompt, _sampling(job.cfg, instruction_stops(job.cfg), job.random_seed + index))]
 
-    def examples(index):
-        return choose(bank, stage_cfg["k"], index, random_seed, fs["selection"], fs["groups"])[0]
 
-    def build(item, index):
-        category, difficulty = category_and_difficulty(stage_cfg, index, random_seed)
-        if mode == "concepts":
-            prompt = instruction_prompt(", ".join(item["concepts"]), category, difficulty, examples(index))
-        else:
-            prompt = seed_instruction_prompt(item["code"], category, difficulty, examples(index))
-        return [Request(prompt, _sampling(stage_cfg, instruction_stops(stage_cfg), random_seed + index))]
-
-    def parse(item, results):
-        index = index_of[item["seed_id"]]
-        shots = examples(index)
-        c = results[0][0]
-        reason = instruction_reason(c, shots, allow_code=not stage_cfg["stop_at_blank_line"])
-        if reason:
-            return [], [(0, reason, c.text)]
-        category, difficulty = category_and_difficulty(stage_cfg, index, random_seed)
-        text = c.text.strip()
-        record = Instruction(
-            instruction_id=content_id(item["seed_id"], text),
-            seed_id=item["seed_id"],
-            instruction=text,
-            concepts=item.get("concepts", []) if mode == "concepts" else [],
-            category=category,
-            difficulty=difficulty,
-            mode=mode,
-            fewshot_ids=[e.id for e in shots],
-            model=spec.model_fingerprint,
-        )
-        return [to_row(record)], []
-
-    outcome = llmstage.run_shard(
-        stage="instruct_instructions",
-        items=items,
-        item_id=lambda it: it["seed_id"],
-        shard=shard,
-        n_shards=n_shards,
-        build=build,
-        parse=parse,
-        spec=spec,
-        cache_path=cache_path,
-        unit_in="concepts" if mode == "concepts" else "seeds",
-        unit_out="concepts" if mode == "concepts" else "seeds",
-        group=(lambda i: i % fs["groups"]) if fs["selection"] == "grouped" else None,
+def _instruction_parse(job: llmstage.Job, item: dict, results) -> tuple[list[dict], list]:
+    index = job.index_of[item["seed_id"]]
+    shots = job.examples(index)
+    c = results[0][0]
+    reason = instruction_reason(c, shots, allow_code=not job.cfg["stop_at_blank_line"])
+    if reason:
+        return [], [(0, reason, c.text)]
+    category, difficulty = category_and_difficulty(job.cfg, index, job.random_seed)
+    text = c.text.strip()
+    mode = job.rule_cfg["mode"]
+    record = Instruction(
+        instruction_id=content_id(item["seed_id"], text),
+        seed_id=item["seed_id"],
+        instruction=text,
+        concepts=item.get("concepts", []) if mode == "concepts" else [],
+        category=category,
+        difficulty=difficulty,
+        mode=mode,
+        fewshot_ids=[e.id for e in shots],
+        model=job.spec.model_fingerprint,
     )
-    llmstage.write_shard(outcome, schema(Instruction), out=out, rejected=rejected, stats_path=stats_path)
+    return [to_row(record)], []
 
 
-def run_gather(
-    *, stage: str, record: str, shards: list[str], shard_stats: list[str], out: str, stats_path: str, log_file: str | None = None
-) -> None:
-    logs.setup(log_file)
-    cls = {"concepts": Concepts, "instructions": Instruction}[record]
-    stats = gather(stage=stage, shards=shards, shard_stats=shard_stats, out=out, schema=schema(cls))
-    stats.save(stats_path)
-    log.info(stats.summary())
-
-
-def gather_concepts(*, shards: list[str], shard_stats: list[str], out: str, stats_path: str, log_file: str | None = None) -> None:
-    """Join the S→C shards and merge their stats."""
-    run_gather(
-        stage="instruct_concepts",
-        record="concepts",
-        shards=shards,
-        shard_stats=shard_stats,
-        out=out,
-        stats_path=stats_path,
-        log_file=log_file,
-    )
-
-
-def gather_instructions(*, shards: list[str], shard_stats: list[str], out: str, stats_path: str, log_file: str | None = None) -> None:
-    """Join the C→I (or S→I) shards and merge their stats."""
-    run_gather(
-        stage="instruct_instructions",
-        record="instructions",
-        shards=shards,
-        shard_stats=shard_stats,
-        out=out,
-        stats_path=stats_path,
-        log_file=log_file,
-    )
-
-
-CONCEPTS = cli.Entry(
-    run_concepts_shard,
-    inputs={"seeds_path": "seeds"},
-    outputs={"out": "concepts", "rejected": "rejected", "stats_path": "stats"},
-    params={"n_shards": "shards", "cache_path": "cache"},
-    config={"cfg": "instruct", "generation": "generation", "models": "models", "random_seed": "random_seed"},
-    wildcards={"shard": "shard"},
+INSTRUCTIONS_STAGE = llmstage.Stage(
+    name="instruct_instructions",
+    record=Instruction,
+    item_id="seed_id",
+    build=_instruction_requests,
+    parse=_instruction_parse,
+    units=lambda cfg: ("concepts", "concepts") if cfg["mode"] == "concepts" else ("seeds", "seeds"),
+    section=lambda cfg: cfg["instructions"],
+    load_bank=load_bank,
+    doc="C→I (or S→I) for one shard: the items are concepts (mode 'concepts') or seeds (mode 'seed').",
 )
-INSTRUCTIONS = cli.Entry(
-    run_instructions_shard,
-    inputs={"items_path": "upstream"},
-    outputs={"out": "instructions", "rejected": "rejected", "stats_path": "stats"},
-    params={"n_shards": "shards", "cache_path": "cache"},
-    config={"cfg": "instruct", "generation": "generation", "models": "models", "random_seed": "random_seed"},
-    wildcards={"shard": "shard"},
-)
-GATHER_CONCEPTS = cli.Entry(
-    gather_concepts, inputs={"shards": "shards", "shard_stats": "shard_stats"}, outputs={"out": "concepts", "stats_path": "stats"}
-)
-GATHER_INSTRUCTIONS = cli.Entry(
-    gather_instructions,
-    inputs={"shards": "shards", "shard_stats": "shard_stats"},
-    outputs={"out": "instructions", "stats_path": "stats"},
-)
+
+run_concepts_shard = llmstage.shard_function(CONCEPTS_STAGE)
+run_instructions_shard = llmstage.shard_function(INSTRUCTIONS_STAGE)
+CONCEPTS = llmstage.shard_entry(CONCEPTS_STAGE, items="seeds", out="concepts", section="instruct")
+INSTRUCTIONS = llmstage.shard_entry(INSTRUCTIONS_STAGE, items="upstream", out="instructions", section="instruct")
+GATHER_CONCEPTS = llmstage.gather_entry(CONCEPTS_STAGE, out="concepts")
+GATHER_INSTRUCTIONS = llmstage.gather_entry(INSTRUCTIONS_STAGE, out="instructions")
 ENTRIES = {
     "concepts": CONCEPTS,
     "instructions": INSTRUCTIONS,

@@ -16,13 +16,11 @@ import logging
 import re
 from dataclasses import dataclass
 
-from codealign import cli, logs
+from codealign import cli
 from codealign.generation import llmstage
 from codealign.generation.backend import Completion, Request, Sampling
-from codealign.generation.prompts import SECTION_HEADER, choose, load_bank, response_prompt
-from codealign.records import Response, content_id, schema, to_row
-from codealign.shards import gather
-from codealign.stats import Stats
+from codealign.generation.prompts import SECTION_HEADER, load_bank, response_prompt
+from codealign.records import Response, content_id, to_row
 
 log = logging.getLogger("codealign.selfalign.responses")
 # The bank shipped with the package that this stage prompts with by default: part of its code version.
@@ -92,110 +90,58 @@ def reason_for(c: Completion, examples) -> str | Parsed:
     return parsed
 
 
-def run_shard(
-    *,
-    instructions_path: str,
-    shard: int,
-    n_shards: int,
-    cfg: dict,
-    generation: dict,
-    models: dict,
-    random_seed: int,
-    out: str,
-    rejected: str,
-    stats_path: str,
-    cache_path: str,
-    threads: int = 1,
-    log_file: str | None = None,
-) -> None:
-    logs.setup(log_file)
-    bank = load_bank(cfg["fewshot_bank"])
-    spec = llmstage.backend_spec(cfg, generation, models, threads)
-    fs = cfg["fewshot"]
-    from codealign import io
-
-    items = io.read_rows(instructions_path)
-    index_of = {it["instruction_id"]: i for i, it in enumerate(items)}
-
-    def examples(index):
-        return choose(bank, cfg["k"], index, random_seed, fs["selection"], fs["groups"])[0]
-
-    def build(item, index):
-        sampling = Sampling(
-            temperature=cfg["temperature"],
-            top_p=cfg["top_p"],
-            max_new_tokens=cfg["max_new_tokens"],
-            stop=("\n### ",),
-            n=cfg["n"],
-            seed=random_seed + index,
-        )
-        return [Request(response_prompt(item["instruction"], examples(index)), sampling)]
-
-    def parse(item, results):
-        shots = examples(index_of[item["instruction_id"]])
-        records, rejects = [], []
-        for sample, c in enumerate(results[0]):
-            parsed = reason_for(c, shots)
-            if isinstance(parsed, str):
-                rejects.append((sample, parsed, c.text))
-                continue
-            records.append(
-                to_row(
-                    Response(
-                        response_id=content_id(item["instruction_id"], str(sample)),
-                        instruction_id=item["instruction_id"],
-                        seed_id=item["seed_id"],
-                        sample=sample,
-                        instruction=item["instruction"],
-                        response=parsed.response,
-                        implementation=parsed.implementation,
-                        tests=parsed.tests,
-                        n_asserts=parsed.n_asserts,
-                        completion_tokens=c.completion_tokens,
-                        model=spec.model_fingerprint,
-                    )
-                )
-            )
-        return records, rejects
-
-    outcome = llmstage.run_shard(
-        stage="responses",
-        items=items,
-        item_id=lambda it: it["instruction_id"],
-        shard=shard,
-        n_shards=n_shards,
-        build=build,
-        parse=parse,
-        spec=spec,
-        cache_path=cache_path,
-        unit_in="samples",
-        unit_out="samples",
-        samples_per_item=cfg["n"],
-        group=(lambda i: i % fs["groups"]) if fs["selection"] == "grouped" else None,
+def _requests(job: llmstage.Job, item: dict, index: int) -> list[Request]:
+    cfg = job.cfg
+    sampling = Sampling(
+        temperature=cfg["temperature"],
+        top_p=cfg["top_p"],
+        max_new_tokens=cfg["max_new_tokens"],
+        stop=("\n### ",),
+        n=cfg["n"],
+        seed=job.random_seed + index,
     )
-    llmstage.write_shard(outcome, schema(Response), out=out, rejected=rejected, stats_path=stats_path)
+    return [Request(response_prompt(item["instruction"], job.examples(index)), sampling)]
 
 
-def run_gather(*, shards: list[str], shard_stats: list[str], out: str, stats_path: str, log_file: str | None = None) -> Stats:
-    """Join the response shards and merge their stats."""
-    logs.setup(log_file)
-    stats = gather(stage="responses", shards=shards, shard_stats=shard_stats, out=out, schema=schema(Response))
-    stats.save(stats_path)
-    log.info(stats.summary())
-    return stats
+def _parse(job: llmstage.Job, item: dict, results) -> tuple[list[dict], list]:
+    shots = job.examples(job.index_of[item["instruction_id"]])
+    records, rejects = [], []
+    for sample, c in enumerate(results[0]):
+        parsed = reason_for(c, shots)
+        if isinstance(parsed, str):
+            rejects.append((sample, parsed, c.text))
+            continue
+        response = Response(
+            response_id=content_id(item["instruction_id"], str(sample)),
+            instruction_id=item["instruction_id"],
+            seed_id=item["seed_id"],
+            sample=sample,
+            instruction=item["instruction"],
+            response=parsed.response,
+            implementation=parsed.implementation,
+            tests=parsed.tests,
+            n_asserts=parsed.n_asserts,
+            completion_tokens=c.completion_tokens,
+            model=job.spec.model_fingerprint,
+        )
+        records.append(to_row(response))
+    return records, rejects
 
 
-SHARD = cli.Entry(
-    run_shard,
-    inputs={"instructions_path": "instructions"},
-    outputs={"out": "responses", "rejected": "rejected", "stats_path": "stats"},
-    params={"n_shards": "shards", "cache_path": "cache"},
-    config={"cfg": "responses", "generation": "generation", "models": "models", "random_seed": "random_seed"},
-    wildcards={"shard": "shard"},
+STAGE = llmstage.Stage(
+    name="responses",
+    record=Response,
+    item_id="instruction_id",
+    build=_requests,
+    parse=_parse,
+    units=lambda cfg: ("samples", "samples"),
+    load_bank=load_bank,
+    samples_per_item=lambda cfg: cfg["n"],
+    doc="I→R for one shard of the instructions: n samples each, parsed or rejected by reason.",
 )
-GATHER = cli.Entry(
-    run_gather, inputs={"shards": "shards", "shard_stats": "shard_stats"}, outputs={"out": "responses", "stats_path": "stats"}
-)
+run_shard = llmstage.shard_function(STAGE)
+SHARD = llmstage.shard_entry(STAGE, items="instructions", out="responses", section="responses")
+GATHER = llmstage.gather_entry(STAGE, out="responses")
 ENTRIES = {"shard": SHARD, "gather": GATHER}
 
 if __name__ == "__main__":

@@ -63,51 +63,48 @@ def mixed_examples(sft_paths: dict[str, str], mix: dict[str, float], seed: int) 
     return out
 
 
+# SelfCodeAlign / StarCoder2-15B-Instruct: full fine-tune, Adafactor, lr 1e-5, 4 epochs, batch 64,
+# warmup 0.05, linear decay, sequence length 1280, no packing, --max_grad_norm -1,
+# attention/residual/embedding dropout 0.0 (README-SC2INST.md, training script).
+PAPER_PROFILE = dict(
+    method="full",
+    optimizer="adafactor",
+    learning_rate=1e-5,
+    epochs=4,
+    max_steps=None,
+    per_device_batch=4,
+    effective_batch=64,
+    warmup_ratio=0.05,
+    scheduler="linear",
+    max_length=1280,
+    packing=False,
+    lora_r=16,
+    lora_alpha=32,
+    lora_dropout=0.05,
+    save_steps=200,
+    gradient_checkpointing=True,
+    max_grad_norm=None,
+    dropout=0.0,
+)
 PROFILES = {
-    # SelfCodeAlign / StarCoder2-15B-Instruct: full fine-tune, Adafactor, lr 1e-5, 4 epochs,
-    # batch 64, warmup 0.05, linear decay, sequence length 1280, no packing, --max_grad_norm -1,
-    # attention/residual/embedding dropout 0.0 (README-SC2INST.md, training script).
-    "paper": dict(
-        method="full",
-        optimizer="adafactor",
-        learning_rate=1e-5,
-        epochs=4,
-        max_steps=None,
-        per_device_batch=4,
-        effective_batch=64,
-        warmup_ratio=0.05,
-        scheduler="linear",
-        max_length=1280,
-        packing=False,
-        lora_r=16,
-        lora_alpha=32,
-        lora_dropout=0.05,
-        save_steps=200,
-        gradient_checkpointing=True,
-        max_grad_norm=None,
-        dropout=0.0,
-    ),
-    # The embedded default: a short LoRA run that fits two CPU cores in minutes.
-    "cpu-lora": dict(
-        method="lora",
-        optimizer="adamw_torch",
-        learning_rate=2e-4,
-        epochs=3,
-        max_steps=None,
-        per_device_batch=2,
-        effective_batch=8,
-        warmup_ratio=0.05,
-        scheduler="linear",
-        max_length=768,
-        packing=False,
-        lora_r=16,
-        lora_alpha=32,
-        lora_dropout=0.05,
-        save_steps=5,
-        gradient_checkpointing=False,
-        max_grad_norm=1.0,
-        dropout=None,
-    ),
+    "paper": PAPER_PROFILE,
+    # The embedded default: the paper's profile as a short LoRA run that fits two CPU cores in minutes.
+    "cpu-lora": {
+        **PAPER_PROFILE,
+        **dict(
+            method="lora",
+            optimizer="adamw_torch",
+            learning_rate=2e-4,
+            epochs=3,
+            per_device_batch=2,
+            effective_batch=8,
+            max_length=768,
+            save_steps=5,
+            gradient_checkpointing=False,
+            max_grad_norm=1.0,
+            dropout=None,
+        ),
+    },
 }
 
 
@@ -171,26 +168,14 @@ def with_dropout(base_model: str, p: float):
     return config
 
 
-def build_trainer(examples: list[dict], *, base_model: str, profile: dict, work_dir: str, template: dict, seed: int, threads: int = 1):
-    """TRL's SFTTrainer on prompt–completion pairs (loss on the completion only)."""
-    import datasets
+def sft_config(profile: dict, *, work_dir: str, seed: int, on_gpu: bool, devices: int):
+    """A training profile as TRL's SFTConfig: the effective batch reached by gradient accumulation
+    over the devices, loss on the completion only, a checkpoint every ``save_steps``."""
     import torch
-    from transformers import AutoModelForCausalLM, AutoTokenizer, TrainerCallback
-    from trl import SFTConfig, SFTTrainer
+    from trl import SFTConfig
 
-    on_gpu = torch.cuda.is_available()
-    if not on_gpu:
-        torch.set_num_threads(max(1, threads))
-    tokenizer = AutoTokenizer.from_pretrained(base_model)
-    if tokenizer.pad_token is None:
-        tokenizer.pad_token = tokenizer.eos_token
-    bos = bos_prefix(tokenizer, template)
-    dataset = datasets.Dataset.from_list(
-        [{"prompt": bos + instruction_prompt_of(e["instruction"], template), "completion": e["response"].rstrip() + "\n"} for e in examples]
-    )
     per_device = profile["per_device_batch"]
-    devices = max(1, torch.cuda.device_count()) if on_gpu else 1
-    args = SFTConfig(
+    return SFTConfig(
         output_dir=work_dir,
         num_train_epochs=profile["epochs"],
         max_steps=profile.get("max_steps") or -1,
@@ -218,6 +203,14 @@ def build_trainer(examples: list[dict], *, base_model: str, profile: dict, work_
         dataset_num_proc=1,
         disable_tqdm=True,
     )
+
+
+def _model(base_model: str, profile: dict, on_gpu: bool):
+    """The base model as the profile's method trains it (bf16 on a GPU, 4-bit for QLoRA, the
+    profile's dropout), and the LoRA config for ``lora`` / ``qlora`` (else None)."""
+    import torch
+    from transformers import AutoModelForCausalLM
+
     model_kwargs = {"dtype": torch.bfloat16 if on_gpu else torch.float32}
     peft_config = None
     if profile["method"] in ("lora", "qlora"):
@@ -238,7 +231,29 @@ def build_trainer(examples: list[dict], *, base_model: str, profile: dict, work_
         )
     if profile.get("dropout") is not None:
         model_kwargs["config"] = with_dropout(base_model, profile["dropout"])
-    model = AutoModelForCausalLM.from_pretrained(base_model, **model_kwargs)
+    return AutoModelForCausalLM.from_pretrained(base_model, **model_kwargs), peft_config
+
+
+def build_trainer(examples: list[dict], *, base_model: str, profile: dict, work_dir: str, template: dict, seed: int, threads: int = 1):
+    """TRL's SFTTrainer on prompt–completion pairs (loss on the completion only)."""
+    import datasets
+    import torch
+    from transformers import AutoTokenizer, TrainerCallback
+    from trl import SFTTrainer
+
+    on_gpu = torch.cuda.is_available()
+    if not on_gpu:
+        torch.set_num_threads(max(1, threads))
+    tokenizer = AutoTokenizer.from_pretrained(base_model)
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    bos = bos_prefix(tokenizer, template)
+    dataset = datasets.Dataset.from_list(
+        [{"prompt": bos + instruction_prompt_of(e["instruction"], template), "completion": e["response"].rstrip() + "\n"} for e in examples]
+    )
+    devices = max(1, torch.cuda.device_count()) if on_gpu else 1
+    args = sft_config(profile, work_dir=work_dir, seed=seed, on_gpu=on_gpu, devices=devices)
+    model, peft_config = _model(base_model, profile, on_gpu)
 
     class Progress(TrainerCallback):
         def on_log(self, _args, state, _control, logs=None, **kw):
@@ -288,13 +303,7 @@ def train(
     }
     if len(examples) < cfg["min_examples"]:
         reason = f"{len(examples)} SFT examples, fewer than train.min_examples={cfg['min_examples']}"
-        log.warning("not training: %s; the checkpoint is the base model, unchanged", reason)
-        _save_base_unchanged(base_model, out_dir)
-        record.update(status="untrained", reason=reason, log_history=[])
-        Path(out_dir, INFO).write_text(json.dumps(record, indent=2) + "\n")
-        io.write_json(log_path, record)
-        _loss_curve([], curve_path, "not trained: " + reason)
-        return record
+        return _not_trained(record, reason, base_model, out_dir=out_dir, log_path=log_path, curve_path=curve_path)
 
     trainer, tokenizer = build_trainer(
         examples, base_model=base_model, profile=profile, work_dir=work_dir, template=template, seed=seed, threads=threads
@@ -307,19 +316,6 @@ def train(
     seconds = time.monotonic() - started
     tokens = sum(len(x) for x in trainer.train_dataset["input_ids"]) * profile["epochs"]
 
-    final = trainer.model
-    if method in ("lora", "qlora"):
-        final = final.merge_and_unload()
-    tmp = Path(out_dir + ".tmp")
-    shutil.rmtree(tmp, ignore_errors=True)
-    final.save_pretrained(tmp)
-    tokenizer.save_pretrained(tmp)
-    from transformers import GenerationConfig
-
-    generation = (
-        GenerationConfig.from_pretrained(base_model) if Path(base_model, "generation_config.json").exists() else final.generation_config
-    )
-    generation.save_pretrained(tmp)
     history = trainer.state.log_history
     record.update(
         status="trained",
@@ -330,14 +326,41 @@ def train(
         train_tokens_per_second=round(tokens / seconds, 1) if seconds else None,
         log_history=history,
     )
-    (tmp / INFO).write_text(json.dumps({k: v for k, v in record.items() if k != "log_history"}, indent=2, default=str) + "\n")
-    shutil.rmtree(out_dir, ignore_errors=True)
-    os.replace(tmp, out_dir)
+    _save_checkpoint(trainer.model, tokenizer, merge=method in ("lora", "qlora"), base_model=base_model, out_dir=out_dir, record=record)
     io.write_json(log_path, record)
     _loss_curve(history, curve_path, f"{cfg['profile']}: {len(examples)} examples, {record['steps']} steps")
     shutil.rmtree(work_dir, ignore_errors=True)  # the checkpoint is final; intermediate ones are no longer needed
     log.info("trained %d steps on %d examples in %.0fs; checkpoint at %s", record["steps"], len(examples), seconds, out_dir)
     return record
+
+
+def _not_trained(record: dict, reason: str, base_model: str, *, out_dir: str, log_path: str, curve_path: str) -> dict:
+    """Too few examples: the checkpoint is the base model, unchanged, and every output says why."""
+    log.warning("not training: %s; the checkpoint is the base model, unchanged", reason)
+    _save_base_unchanged(base_model, out_dir)
+    record.update(status="untrained", reason=reason, log_history=[])
+    Path(out_dir, INFO).write_text(json.dumps(record, indent=2) + "\n")
+    io.write_json(log_path, record)
+    _loss_curve([], curve_path, "not trained: " + reason)
+    return record
+
+
+def _save_checkpoint(model, tokenizer, *, merge: bool, base_model: str, out_dir: str, record: dict) -> None:
+    """The trained model (a LoRA adapter merged in), its tokenizer, the base model's generation
+    config and the training record, written to ``out_dir`` at once (through a temporary folder)."""
+    from transformers import GenerationConfig
+
+    final = model.merge_and_unload() if merge else model
+    tmp = Path(out_dir + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    final.save_pretrained(tmp)
+    tokenizer.save_pretrained(tmp)
+    has_own = Path(base_model, "generation_config.json").exists()
+    generation = GenerationConfig.from_pretrained(base_model) if has_own else final.generation_config
+    generation.save_pretrained(tmp)
+    (tmp / INFO).write_text(json.dumps({k: v for k, v in record.items() if k != "log_history"}, indent=2, default=str) + "\n")
+    shutil.rmtree(out_dir, ignore_errors=True)
+    os.replace(tmp, out_dir)
 
 
 ENTRY = cli.Entry(

@@ -99,3 +99,19 @@ def test_null_keeps_its_meaning_where_the_schema_takes_null():
 def test_all_is_only_a_reset_where_the_schema_says_so():
     with pytest.raises(cfglib.ConfigError, match=r"train\.mix: 'all' is not of type 'object'"):
         cfglib.validate({"train": {"mix": "all"}})
+
+
+def test_partial_selection_without_its_execution_counts_is_refused_before_any_job():
+    from codealign import preflight
+
+    base = embedded()
+    base["generation"]["backend"] = "transformers"  # nothing here about vLLM's environment
+    experiments = cfglib.experiment_configs(cfglib.validate(base))
+    preflight.check_runnable(experiments, local=False)  # the embedded default: partial with per_assert
+    base["execution"]["per_assert"] = False
+    base["selection"]["include_tests"] = True
+    with pytest.raises(cfglib.ConfigError) as err:
+        preflight.check_runnable(cfglib.experiment_configs(cfglib.validate(base)), local=False)
+    message = str(err.value)
+    assert "selection.mode: 'partial' (experiment default) needs execution.per_assert: true" in message
+    assert "selection.include_tests: true (experiment default)" in message

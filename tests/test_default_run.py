@@ -1,4 +1,4 @@
-"""The whole embedded default, as `make run` runs it (about 35-40 minutes on 2 cores): marked slow,
+"""The whole embedded default, as `make run` runs it (about 25 minutes on 2 cores): marked slow,
 so `make test` leaves it out; run it with `pytest -m slow tests/test_default_run.py`."""
 
 import pytest
@@ -17,7 +17,8 @@ def test_the_whole_default_dag_trains_on_a_non_empty_set_and_scores_both_models(
 
     sft = io.read_rows(wf.path("results/default/sft/dataset.parquet"))
     assert sft, "the default SFT set is empty"
-    assert all(row["verdict"] == "pass" for row in sft)
+    # selection.mode partial (the default's): passed, or passed at least one of its own asserts alone
+    assert all(row["verdict"] == "pass" or row["verdict"].startswith("partial ") for row in sft)
 
     import torch
     from transformers import AutoModelForCausalLM

@@ -114,3 +114,39 @@ def test_re_sharding_executes_nothing_already_judged_and_compaction_drops_stale_
     assert shard_run(tmp_path, rows, 0, 3, timeout_s=20).extra["executed"] == 3
     assert io.count_rows(tmp_path / "cache" / f"shard-0-of-3{COMPACT_SUFFIX}") == 3
     assert not list((tmp_path / "cache").glob("*.jsonl"))  # every journal was compacted
+
+
+def test_one_assert_programs_keep_the_setup_and_drop_the_other_asserts():
+    tests = "import math\nvalue = 3\nassert f(value) == 9\n\nassert f(2) == 5  # wrong\nassert math.isclose(f(0.5), 0.25)\n"
+    programs = execution.assert_programs({"implementation": "def f(x):\n    return x * x\n", "tests": tests})
+    assert len(programs) == 3
+    for program, kept in zip(programs, ["assert f(value) == 9", "assert f(2) == 5", "assert math.isclose(f(0.5), 0.25)"]):
+        assert program.startswith("def f(x):") and "import math" in program and "value = 3" in program
+        assert [line for line in program.splitlines() if line.startswith("assert")] == [kept]
+    assert execution.assert_programs({"implementation": "x = 1", "tests": "assert (x ==\n"}) == []  # does not parse
+
+
+def test_per_assert_counts_the_asserts_a_failing_response_passes_alone(tmp_path):
+    rows = [
+        ("x = 2", "assert x == 2\nassert x > 1\n"),  # passes whole: 2/2 without more runs
+        ("x = 2", "assert x == 2\nassert x == 3\nassert x < 0\n"),  # fails whole; 1 of 3 alone
+        ("x = 2", "assert x == 5\n"),  # 0 of 1
+        ("x = 2", "y = x + 1\nassert y == 3\nassert y == 4\n"),  # the setup line runs with each assert: 1 of 2
+    ]
+    responses = [Response(f"r{i}", f"i{i}", "s", 0, "x", "x", impl, tests, 1, 1, "m").__dict__ for i, (impl, tests) in enumerate(rows)]
+    io.write_rows(tmp_path / "responses.parquet", responses, schema(Response))
+    stats = run(tmp_path, isolation="nsjail", per_assert=True)
+    verdicts = io.read_rows(tmp_path / "verdicts.parquet")
+    assert [(v["status"], v["asserts_passed"], v["asserts_total"]) for v in verdicts] == [
+        ("pass", 2, 2),
+        ("fail", 1, 3),
+        ("fail", 0, 1),
+        ("fail", 1, 2),
+    ]
+    # the whole programs, then the failing ones' asserts; r2's only assert is its whole program (cached)
+    assert stats.extra["executed"] == 4 + 3 + 2
+    assert stats.extra["per_assert"] == {"responses": 3, "asserts_run": 6, "with_a_passing_assert": 2}
+    again = run(tmp_path, isolation="nsjail", per_assert=True)  # every one-assert verdict is cached too
+    assert again.extra["executed"] == 0 and io.read_rows(tmp_path / "verdicts.parquet") == verdicts
+    run(tmp_path, isolation="nsjail")  # off (the paper): no counts
+    assert {(v["asserts_passed"], v["asserts_total"]) for v in io.read_rows(tmp_path / "verdicts.parquet")} == {(None, None)}

@@ -215,8 +215,12 @@ OVERLAYS = {
         "train.mix": {"selfalign": 1.0, "codeocean": 1.0},
         "instruct.instructions.stop_at_blank_line": True,
         "train.profile": "cpu-lora",
+        "selection.mode": "partial",
+        "execution.per_assert": True,
     },
     "paper.yaml": {
+        "selection.mode": "passing",
+        "execution.per_assert": False,
         "eval.subset": {},
         "train.mix": {"selfalign": 1.0, "codeocean": 0.0},
         "responses.k": 1,

@@ -112,11 +112,18 @@ def default_fixture():
     return instructions, responses, status
 
 
+def execution_row(response_id: str, status) -> dict:
+    """``status``: the verdict, or (verdict, asserts passed alone, asserts) as execution.per_assert counts them."""
+    status, passed, total = (status, None, None) if isinstance(status, str) else status
+    instruction_id = response_id.split("-")[0].replace("r", "i")
+    return Execution(response_id, instruction_id, status, "", 0, 0.01, "", asserts_total=total, asserts_passed=passed).__dict__
+
+
 def run(tmp_path, instructions=None, responses=None, status=None, **changes):
     if instructions is None:
         instructions, responses, status = default_fixture()
     tmp_path.mkdir(parents=True, exist_ok=True)
-    executions = [Execution(r, r.split("-")[0].replace("r", "i"), s, "", 0, 0.01, "").__dict__ for r, s in status.items()]
+    executions = [execution_row(r, s) for r, s in status.items()]
     paths = {name: tmp_path / f"{name}.parquet" for name in ("instructions", "responses", "executions")}
     io.write_rows(paths["instructions"], instructions, schema(Instruction))
     io.write_rows(paths["responses"], responses, schema(Response))
@@ -226,6 +233,32 @@ def test_the_sft_response_leaves_out_its_tests_unless_asked(tmp_path):
 def test_failing_mode_keeps_only_failures(tmp_path):
     _, rows = run(tmp_path, mode="failing")
     assert {r["verdict"] for r in rows} <= {"fail", "timeout"} and {r["instruction_id"] for r in rows} >= {"i1", "i5"}
+
+
+def test_partial_mode_also_keeps_responses_that_pass_some_of_their_asserts_alone(tmp_path):
+    instructions, responses, _ = default_fixture()
+    status = {  # i1: r1-0 passes none of its asserts alone, r1-1 one of two; i5 timed out whole but passed 1 of 1 alone
+        "r0-0": ("pass", 2, 2),
+        "r0-1": ("fail", 0, 2),
+        "r1-0": ("fail", 0, 2),
+        "r1-1": ("fail", 1, 2),
+        "r2-0": ("pass", 1, 1),
+        "r3-0": ("pass", 1, 1),
+        "r4-0": ("pass", 1, 1),
+        "r5-0": ("timeout", 1, 1),
+    }
+    stats, rows = run(tmp_path, instructions, responses, status, mode="partial")
+    verdicts = {r["instruction_id"]: r["verdict"] for r in rows}
+    assert verdicts["i1"] == "partial 1/2" and verdicts["i5"] == "partial 1/1"
+    assert stats.to_dict()["dropped"]["not_partial"] == 2  # r0-1 and r1-0: no assert passes alone
+    assert all("assert" not in r["response"] for r in rows)  # the SFT response leaves its tests out
+    _, paper = run(tmp_path / "paper", instructions, responses, status)  # passing mode ignores the counts
+    assert {r["verdict"] for r in paper} == {"pass"}
+
+
+def test_partial_mode_without_per_assert_counts_is_an_error(tmp_path):
+    with pytest.raises(ValueError, match="selection.mode: partial needs execution.per_assert: true"):
+        run(tmp_path, mode="partial")
 
 
 def test_random_mode_ignores_verdicts_and_is_reproducible(tmp_path):

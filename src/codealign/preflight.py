@@ -1,4 +1,5 @@
-"""Settings that cannot run on this machine, caught before any job starts.
+"""Settings that cannot run on this machine, or that contradict each other across sections,
+caught before any job starts.
 
 Kept apart from :mod:`codealign.config` (which knows nothing of stages) because it asks the
 stages themselves: the training method, the backends' environments, the benchmark files.
@@ -36,6 +37,14 @@ def check_runnable(experiments: dict[str, dict], *, local: bool) -> None:
                 f"generation.vllm.python: {python!r} does not exist, and {', '.join(users)} use(s) the vllm backend "
                 "(make setup-vllm builds .venv-vllm; or choose another backend)"
             )
+        if cfg["selection"]["mode"] == "partial":
+            if not cfg["execution"]["per_assert"]:
+                problems.append(f"selection.mode: 'partial' (experiment {name}) needs execution.per_assert: true (read by rule execution)")
+            if cfg["selection"]["include_tests"]:
+                problems.append(
+                    f"selection.include_tests: true (experiment {name}) would put failing asserts in the SFT set of "
+                    "selection.mode 'partial' (read by rule selection_candidates)"
+                )
         for benchmark in cfg["eval"]["benchmarks"]:
             if benchmark in ("livecodebench", "ds1000") and not cfg["benchmarks"].get(benchmark):
                 problems.append(

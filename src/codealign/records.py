@@ -199,6 +199,8 @@ class Execution:
     exit_code: int | None = col("the program's exit code (negative: killed by that signal)")
     duration_s: float = col("wall-clock seconds (the only column that varies between identical runs)")
     stderr_tail: str = col("the last 4 KB of the program's stderr")
+    asserts_total: int | None = col("execution.per_assert: the top-level asserts of its tests (null: not counted)", default=None)
+    asserts_passed: int | None = col("execution.per_assert: how many pass when each runs alone after the implementation", default=None)
 
 
 @dataclass(frozen=True)

@@ -145,10 +145,12 @@ def responses_section(*, responses: str, verdicts: str, rejected: list[str], sta
     per_status = by_reason(verdict_rows, k, random_seed, key="response_id", reason="status")
     note = "Every parsed response ran its own tests in the sandbox; a few of each verdict, then the responses that did not parse."
     parts = [f"<h2>Responses</h2><p>{html.escape(note)}</p>"]
+    counted = any(v.get("asserts_total") is not None for v in verdict_rows)  # execution.per_assert
+    shown = [*columns, "status", *(["asserts_passed", "asserts_total"] if counted else []), "detail", "stderr_tail"]
     for status, rows in per_status.items():
         count = sum(v["status"] == status for v in verdict_rows)
         parts.append(f"<h3>sandbox verdict: {html.escape(status)} ({count:,})</h3>")
-        parts.append(table(rows, [*columns, "status", "detail", "stderr_tail"]))
+        parts.append(table(rows, shown))
     counts = io.read_json(stats)["dropped"]
     for reason, rows in by_reason(_rejected(rejected), k, random_seed).items():
         parts.append(f"<h3>did not parse: {html.escape(reason)} ({counts.get(reason, len(rows)):,})</h3>")

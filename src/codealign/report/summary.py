@@ -21,6 +21,14 @@ def _experiments(results: Path) -> dict[str, dict]:
     return {p.parent.name: io.read_json(p)["config"] for p in sorted(results.glob("*/config.json"))}
 
 
+def _partial(cfg: dict, at) -> str:
+    """With selection.mode partial: how many more pass some of their asserts alone."""
+    path = at("execution_gather", "execution/execution.stats.json")
+    if cfg["selection"]["mode"] != "partial" or not path.exists():
+        return ""
+    return f" (+{io.read_json(path).get('per_assert', {}).get('with_a_passing_assert', 0):,} passing some asserts alone)"
+
+
 def _count(path: Path, key: str = "out") -> str:
     return f"{io.read_json(path)[key]:,}" if path.exists() else "—"
 
@@ -53,7 +61,7 @@ def lines(results: str | os.PathLike, report: str | os.PathLike) -> list[str]:
                     f"{_count(at('seeds_judge_gather', 'seeds/judged.stats.json'))} seeds",
                     f"{_count(at('instruct_instructions_gather', 'instruct/instructions.stats.json'))} instructions",
                     f"{_count(at('responses_gather', 'responses/responses.stats.json'), 'in')} responses",
-                    f"{_count(at('execution_gather', 'execution/execution.stats.json'))} passing",
+                    f"{_count(at('execution_gather', 'execution/execution.stats.json'))} passing" + _partial(cfg, at),
                     f"{_count(at('selection', 'sft/stats.json'))} SFT examples",
                 ]
             )

@@ -5,7 +5,10 @@ The candidates are the responses in the mode's pool:
 
 ``passing``  responses whose own tests passed in the sandbox (the paper; default),
 ``random``   all responses, whatever their verdict (the paper's ablation),
-``failing``  responses whose tests did not pass (the paper's ablation).
+``failing``  responses whose tests did not pass (the paper's ablation),
+``partial``  not the paper: responses that pass, or whose implementation passes at least one of
+             its own asserts run alone (``execution.per_assert``; verdict ``partial k/n``), for a
+             model too small to pass all of its own tests; the SFT response leaves its tests out.
 
 They are shuffled (seeded: each response's place is a hash of the seed and its id, so the order
 does not depend on how responses are sharded) and visited once. A candidate is dropped, each under its own reason,
@@ -50,11 +53,20 @@ from codealign.stats import Stats
 
 log = logging.getLogger("codealign.selfalign.selection")
 
-POOLS = {
-    "passing": lambda status: status == "pass",
-    "failing": lambda status: status != "pass",
-    "random": lambda status: True,
+POOLS = {  # mode → does an execution row (status, asserts_passed) join the candidates
+    "passing": lambda e: e["status"] == "pass",
+    "partial": lambda e: e["status"] == "pass" or bool(e.get("asserts_passed")),
+    "failing": lambda e: e["status"] != "pass",
+    "random": lambda e: True,
 }
+
+
+def verdict(execution: dict, mode: str) -> str:
+    """A candidate's verdict: the sandbox's status, or ``partial k/n`` for a response that partial
+    mode keeps although its whole program did not pass."""
+    if mode == "partial" and execution["status"] != "pass":
+        return f"partial {execution['asserts_passed']}/{execution['asserts_total']}"
+    return execution["status"]
 
 
 def _compress(name: str) -> str:
@@ -198,16 +210,17 @@ def candidate(
 
 
 def candidates_of_shard(
-    instructions: dict[str, tuple[int, str]], responses: list[dict], verdicts: dict[str, str], cfg: dict, random_seed: int, stats: Stats
+    instructions: dict[str, tuple[int, str]], responses: list[dict], executions: dict[str, dict], cfg: dict, random_seed: int, stats: Stats
 ) -> list[dict]:
-    """The shard's responses in the mode's pool, as candidate rows; ``instructions``: id → (order, text)."""
+    """The shard's responses in the mode's pool, as candidate rows; ``instructions``: id → (order,
+    text); ``executions``: response id → its execution row."""
     keep = POOLS[cfg["mode"]]
     rows = []
     for r in responses:
         if r["instruction_id"] not in instructions:
             stats.drop("unknown_instruction")
             continue
-        if not keep(verdicts[r["response_id"]]):
+        if not keep(executions[r["response_id"]]):
             stats.drop(f"not_{cfg['mode']}")
             continue
         order, text = instructions[r["instruction_id"]]
@@ -220,7 +233,7 @@ def candidates_of_shard(
                 cfg,
                 order=order,
                 random_seed=random_seed,
-                verdict=verdicts[r["response_id"]],
+                verdict=verdict(executions[r["response_id"]], cfg["mode"]),
             )
         )
     return rows
@@ -246,12 +259,15 @@ def run_candidates(
     responses = io.read_rows(
         responses_path, columns=["response_id", "instruction_id", "sample", "response", "implementation", "tests", "model"]
     )
-    verdicts = {e["response_id"]: e["status"] for e in io.read_rows(executions_path, columns=["response_id", "status"])}
+    columns = ["response_id", "status"] + (["asserts_total", "asserts_passed"] if cfg["mode"] == "partial" else [])
+    executions = {e["response_id"]: e for e in io.read_rows(executions_path, columns=columns)}
+    if cfg["mode"] == "partial" and any(e["asserts_total"] is None for e in executions.values()):
+        raise ValueError(f"selection.mode: partial needs execution.per_assert: true; {executions_path} has no per-assert counts")
     stats = Stats("selection_candidates", unit_in="responses", n_in=len(responses))
-    rows = candidates_of_shard(instructions, responses, verdicts, cfg, random_seed, stats)
+    rows = candidates_of_shard(instructions, responses, executions, cfg, random_seed, stats)
     io.write_rows(out, rows, CANDIDATE_SCHEMA)
     stats.n_out = len(rows)
-    stats.extra["verdicts"] = dict(sorted(Counter(verdicts.values()).items()))
+    stats.extra["verdicts"] = dict(sorted(Counter(e["status"] for e in executions.values()).items()))
     stats.save(stats_path)
     log.info(stats.summary())
     return stats

@@ -72,3 +72,34 @@ def test_missing_model_folder_is_a_clear_error(tmp_path):
     spec = tiny_spec(tmp_path / "nope")
     with pytest.raises(BackendUnavailable, match="has no config.json"):
         spec.check()
+
+
+def test_a_model_fingerprint_covers_every_byte_of_a_small_file_and_both_ends_of_a_large_one(tmp_path):
+    """README: each file's path, size, first MiB and last MiB (the whole file under 2 MiB)."""
+    from codealign.generation.models import fingerprint
+
+    mib = 1 << 20
+    model = tmp_path / "model"
+    model.mkdir()
+    sizes = {"config.json": 100, "tokenizer.json": mib + mib // 2, "model.safetensors": 5 * mib}
+    for name, size in sizes.items():
+        (model / name).write_bytes(bytes(size))
+    before = fingerprint(str(model))
+    assert before == fingerprint(str(model)) and len(before) == 16
+
+    def changed(name: str, offset: int) -> str:
+        data = bytearray((model / name).read_bytes())
+        data[offset] ^= 1
+        (model / name).write_bytes(bytes(data))
+        try:
+            return fingerprint(str(model))
+        finally:
+            data[offset] ^= 1
+            (model / name).write_bytes(bytes(data))
+
+    assert changed("config.json", 99) != before
+    assert changed("tokenizer.json", mib + 10) != before  # between the first MiB and a last MiB of a 1.5 MiB file
+    assert changed("model.safetensors", 0) != before and changed("model.safetensors", 5 * mib - 1) != before
+    assert changed("model.safetensors", 2 * mib) == before  # the middle of a large file is not read: cheap by design
+    (model / "extra.txt").write_bytes(b"")
+    assert fingerprint(str(model)) != before  # a file's name counts even when it is empty

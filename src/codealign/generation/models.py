@@ -53,7 +53,8 @@ def is_local(models: dict, name: str) -> bool:
 
 
 def fingerprint(path: str) -> str:
-    """A cheap content fingerprint of a model folder (sizes + head and tail hashes of every file).
+    """A cheap content fingerprint of a model folder: every file's path and size, its first MiB
+    and its last MiB (the whole file when it is under 2 MiB).
 
     For a hub id (no local folder) the id itself. Used in request-cache keys and provenance.
     """
@@ -66,8 +67,8 @@ def fingerprint(path: str) -> str:
         sha.update(f"{file.relative_to(root)}\0{size}\0".encode())
         with open(file, "rb") as fh:
             sha.update(fh.read(1 << 20))
-            if size > 2 << 20:
-                fh.seek(-(1 << 20), os.SEEK_END)
+            if size > 1 << 20:  # the last MiB, or what the first did not cover
+                fh.seek(max(1 << 20, size - (1 << 20)))
                 sha.update(fh.read())
     return sha.hexdigest()[:16]
 

@@ -151,6 +151,10 @@ def test_the_selfalign_dag_with_gemma(tmp_path, gemma_model, benchmarks_availabl
 
     text = "\n".join(summary.lines(wf.path("results"), wf.path("report.html")))
     assert f"{sft['out']:,} SFT examples" in text and f"{instructions['out']:,} instructions" in text
+    with_assert = execution.get("per_assert", {}).get("with_a_passing_assert", 0)
+    assert f"(+{with_assert:,} passing some asserts alone)" in text  # the default's partial selection, counted
+    if verdicts:  # the browser shows the per-assert counts beside each verdict
+        assert "asserts_passed" in browser
     assert "experiment select-random" in text and text.count("pass@1") == 4 and "on 2 tasks" in text
     assert str(wf.path("results/default/sft/dataset.parquet")) in text
 

@@ -43,7 +43,7 @@ def program(row: dict) -> str:
 
 def assert_programs(row: dict) -> list[str]:
     """One program per top-level assert of the tests: the implementation, then the tests without
-    their other asserts (setup statements stay). None when the tests do not parse."""
+    their other asserts (setup statements stay). An empty list when the tests do not parse."""
     tests = row["tests"]
     try:
         body = ast.parse(tests).body

@@ -28,11 +28,11 @@ def test_everything_cached_loads_no_model(tmp_path, tiny_model):
     spec = tiny_spec(tiny_model)
     reqs = requests(3)
     first, stats = runner.run(reqs, spec, str(tmp_path / "c.jsonl"))
-    assert stats.generated == 3
+    assert stats["generated"] == 3
     # The model folder is gone, but every request is cached under its fingerprint: nothing loads.
     broken = type(spec)(spec.kind, str(tmp_path / "model-gone"), spec.model_fingerprint, True, spec.settings, spec.threads)
     again, stats = runner.run(reqs, broken, str(tmp_path / "c.jsonl"))
-    assert again == first and stats.cached == 3 and stats.generated == 0
+    assert again == first and stats["cached"] == 3 and stats["generated"] == 0
 
 
 def test_resume_regenerates_only_unfinished_chunks_and_matches(tmp_path, tiny_model):
@@ -46,7 +46,7 @@ def test_resume_regenerates_only_unfinished_chunks_and_matches(tmp_path, tiny_mo
     (tmp_path / "killed" / "killed.jsonl").write_text("".join(lines[:4]) + lines[4][:30])
     resumed, stats = runner.run(reqs, spec, str(tmp_path / "killed" / "killed.jsonl"))
     assert resumed == full
-    assert stats.cached == 4 and stats.generated == 3
+    assert stats["cached"] == 4 and stats["generated"] == 3
 
 
 def test_keys_change_with_prompt_sampling_and_model(tiny_model):
@@ -109,7 +109,7 @@ def test_re_sharding_generates_no_new_request(tmp_path, tiny_model):
         return runner.run(reqs[start:end], spec, str(folder / f"shard-{k}-of-{n}.jsonl"))
 
     two = [shard(k, 2) for k in range(2)]
-    assert sum(s.generated for _, s in two) == 5
+    assert sum(s["generated"] for _, s in two) == 5
     three = [shard(k, 3) for k in range(3)]
-    assert [s.generated for _, s in three] == [0, 0, 0]
+    assert [s["generated"] for _, s in three] == [0, 0, 0]
     assert [c for out, _ in three for c in out] == [c for out, _ in two for c in out]

@@ -34,6 +34,11 @@ def content_id(*parts: str, length: int = 16) -> str:
 
 _SCALARS = {str: pa.string(), int: pa.int64(), float: pa.float64(), bool: pa.bool_()}
 
+# The two column types that are not scalars, named once: a list of strings (Arrow list<string>)
+# and an integer that may be missing (a nullable int64).
+Strings = list[str]
+NullableInt = int | None
+
 
 def _arrow_type(hint) -> tuple[pa.DataType, bool]:
     origin = typing.get_origin(hint)
@@ -99,8 +104,8 @@ class Seed:
     code: str = col("standalone snippet: the imports it needs, then the function (after autoimport once filtered)")
     function: str = col("the function's source exactly as it stands in the file")
     docstring: str = col("the docstring, dedented")
-    imports: list[str] = col("module-level import statements of its file that the function uses")
-    free_names: list[str] = col("global names the function reads that neither its file's imports nor builtins bind")
+    imports: Strings = col("module-level import statements of its file that the function uses")
+    free_names: Strings = col("global names the function reads that neither its file's imports nor builtins bind")
     n_lines: int = col("lines of the function's source")
     n_args: int = col("number of parameters (positional, keyword-only, *args, **kwargs)")
     returns_value: bool = col("whether some return statement of its own (not of a nested def) returns a value")
@@ -131,8 +136,8 @@ class Judgment:
     verdict: bool = col("True when more votes said Yes than No (ties count as No, as in the paper)")
     votes_yes: int = col("answers counted as Yes")
     votes_no: int = col("answers counted as No or undecided")
-    answers: list[str] = col("the raw answers, one per vote (one few-shot permutation each)")
-    fewshot_ids: list[str] = col("few-shot examples of the first vote, in prompt order")
+    answers: Strings = col("the raw answers, one per vote (one few-shot permutation each)")
+    fewshot_ids: Strings = col("few-shot examples of the first vote, in prompt order")
 
 
 @dataclass(frozen=True)
@@ -140,9 +145,9 @@ class Concepts:
     """S→C: the programming concepts the model read off a seed."""
 
     seed_id: str = col("the seed they were read from")
-    concepts: list[str] = col("the concepts, in the model's order, deduplicated")
+    concepts: Strings = col("the concepts, in the model's order, deduplicated")
     text: str = col("the raw completion")
-    fewshot_ids: list[str] = col("few-shot examples in prompt order")
+    fewshot_ids: Strings = col("few-shot examples in prompt order")
     model: str = col("fingerprint of the model that wrote them")
 
 
@@ -153,11 +158,11 @@ class Instruction:
     instruction_id: str = col("content hash of seed id and instruction text")
     seed_id: str = col("the seed it descends from")
     instruction: str = col("the instruction text")
-    concepts: list[str] = col("the concepts it was asked to exercise (empty in S→I mode)")
+    concepts: Strings = col("the concepts it was asked to exercise (empty in S→I mode)")
     category: str = col("function / class / program implementation, sampled per item")
     difficulty: str = col("easy / medium / hard, sampled per item")
     mode: str = col("'concepts' (S→C→I, the paper) or 'seed' (S→I ablation)")
-    fewshot_ids: list[str] = col("few-shot examples in prompt order")
+    fewshot_ids: Strings = col("few-shot examples in prompt order")
     model: str = col("fingerprint of the model that wrote it")
 
 
@@ -196,11 +201,11 @@ class Execution:
     instruction_id: str = col("its instruction")
     status: str = col("pass, fail, timeout, out_of_memory or crash")
     detail: str = col("exception type and message, or why it was stopped")
-    exit_code: int | None = col("the program's exit code (negative: killed by that signal)")
+    exit_code: NullableInt = col("the program's exit code (negative: killed by that signal)")
     duration_s: float = col("wall-clock seconds (the only column that varies between identical runs)")
     stderr_tail: str = col("the last 4 KB of the program's stderr")
-    asserts_total: int | None = col("execution.per_assert: the top-level asserts of its tests (null: not counted)", default=None)
-    asserts_passed: int | None = col("execution.per_assert: how many pass when each runs alone after the implementation", default=None)
+    asserts_total: NullableInt = col("execution.per_assert: the top-level asserts of its tests (null: not counted)", default=None)
+    asserts_passed: NullableInt = col("execution.per_assert: how many pass when each runs alone after the implementation", default=None)
 
 
 @dataclass(frozen=True)
@@ -213,7 +218,7 @@ class SFTExample:
     seed_id: str = col("the seed function it descends from")
     instruction_id: str = col("its instruction")
     response_id: str = col("the chosen response")
-    concepts: list[str] = col("concepts the instruction was written from (empty for S→I)")
+    concepts: Strings = col("concepts the instruction was written from (empty for S→I)")
     category: str = col("function / class / program implementation")
     difficulty: str = col("easy / medium / hard")
     sample: int = col("index of the chosen response among the instruction's samples")
@@ -261,8 +266,8 @@ class TaskItem:
     bug: str = col("code repair: the bug introduced into the working code, else ''")
     reference: str = col("what the solution should match when known (the original code for repair and generation)")
     accepted: bool = col("the discriminator's overall verdict")
-    checklist: list[str] = col("the discriminator's answers, one 'question: yes/no' per checklist item")
+    checklist: Strings = col("the discriminator's answers, one 'question: yes/no' per checklist item")
     reasons: str = col("the discriminator's reasons")
     executes: str = col("sandbox status of a Python solution run as written (pass, fail, …), or 'not_run'")
-    fewshot_ids: list[str] = col("generator few-shot examples (seed ids or pool item ids)")
+    fewshot_ids: Strings = col("generator few-shot examples (seed ids or pool item ids)")
     batch: int = col("batch index within the shard (pools grow between batches)")

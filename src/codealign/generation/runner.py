@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections import Counter
 
 from codealign import logs
 from codealign.generation.backend import Backend, BackendSpec, Completion, Request
@@ -21,29 +21,19 @@ from codealign.stats import rate
 log = logging.getLogger("codealign.generation.runner")
 
 
-@dataclass
-class RunStats:
-    requests: int = 0
-    cached: int = 0
-    generated: int = 0
-    prompt_tokens: int = 0
-    completion_tokens: int = 0
-    seconds: float = 0.0
+class RunStats(Counter):
+    """What running requests did, summed over runs with ``+=``: ``requests``, ``cached`` (found in
+    the cache), ``generated`` (requests of the chunks that were generated), ``prompt_tokens``,
+    ``completion_tokens``, and ``seconds`` spent generating."""
 
-    def __iadd__(self, other: RunStats) -> RunStats:
-        for name in ("requests", "cached", "generated", "prompt_tokens", "completion_tokens", "seconds"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        return self
+    COUNTS = ("requests", "cached", "generated", "prompt_tokens", "completion_tokens")
 
     def to_dict(self) -> dict:
+        seconds = float(self["seconds"])
         return {
-            "requests": self.requests,
-            "cached": self.cached,
-            "generated": self.generated,
-            "prompt_tokens": self.prompt_tokens,
-            "completion_tokens": self.completion_tokens,
-            "generation_seconds": round(self.seconds, 2),
-            "tokens_per_second": rate(self.completion_tokens, self.seconds, 2),
+            **{name: self[name] for name in self.COUNTS},
+            "generation_seconds": round(seconds, 2),
+            "tokens_per_second": rate(self["completion_tokens"], seconds, 2),
         }
 
 
@@ -57,8 +47,8 @@ def run(
     if not isinstance(cache, RequestCache):
         cache = RequestCache(cache, keys=keys)
     stats = RunStats(requests=len(requests), cached=sum(k in cache for k in keys))
-    todo = len(requests) - stats.cached
-    log.info("%d requests: %d cached, %d to generate", len(requests), stats.cached, todo)
+    todo = len(requests) - stats["cached"]
+    log.info("%d requests: %d cached, %d to generate", len(requests), stats["cached"], todo)
     if todo:
         own = backend is None
         if own:
@@ -95,11 +85,13 @@ def _generate(requests, keys, backend, cache, stats) -> RunStats:
 
         began = time.monotonic()
         results = backend.generate(chunk, progress=partial)
-        stats.seconds += time.monotonic() - began
+        stats["seconds"] += time.monotonic() - began
         cache.put_many(list(zip(chunk_keys, results)))
         tokens = sum(c.completion_tokens for result in results for c in result)
-        stats.generated += len(chunk)
-        stats.prompt_tokens += sum(c.prompt_tokens for result in results for c in result[:1])
-        stats.completion_tokens += tokens
+        stats.update(
+            generated=len(chunk),
+            prompt_tokens=sum(c.prompt_tokens for result in results for c in result[:1]),
+            completion_tokens=tokens,
+        )
         progress.update(pending_here - reported, tokens=tokens)
     return stats

@@ -68,6 +68,7 @@ def scoring(args) -> None:
                 out=str(Path(tmp) / "scores.json"),
                 execution={},
                 cache_dir=cache,
+                limits={},
                 threads=args.threads,
             )
             ours_times.append(time.perf_counter() - start)

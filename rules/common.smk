@@ -12,6 +12,7 @@ os.environ.update(PYTHONPATH=os.pathsep.join(p for p in (_SRC, os.getenv("PYTHON
 from codealign import config as cfglib
 from codealign import datacard
 from codealign import preflight
+from codealign.evaluate import suites
 from codealign.generation.models import packaged
 from codealign.workflow import code_version, grow, owner
 
@@ -178,12 +179,12 @@ def eval_samples(wildcards):
 
 def eval_report_inputs(wildcards):
     cfg = EXPERIMENTS[wildcards.experiment]
-    inputs = {}
+    inputs = {"scores": []}
     for benchmark in cfg["eval"]["benchmarks"]:
         for model in cfg["eval"]["models"]:
             stage = "eval_score_tuned" if model == "tuned" else "eval_score_base"
             path = f"results/{{experiment}}/eval/{benchmark}/{model}/scores.json"
-            inputs[f"{benchmark}__{model}"] = upstream(stage, path)(wildcards)
+            inputs["scores"].append(upstream(stage, path)(wildcards))
     if "tuned" in cfg["eval"]["models"]:
         inputs["training_log"] = upstream("train", rules.train.output.log)(wildcards)
     return inputs
@@ -214,9 +215,9 @@ def sandbox_mem_mb(wildcards, attempt):
     return (workers * execution["memory_mb"] + SANDBOX_OVERHEAD_MB) * attempt
 
 
-def harness_settings(wildcards):
-    """Param function: the benchmark's own harness settings (eval.livecodebench, eval.ds1000; none for EvalPlus)."""
-    return EXPERIMENTS[wildcards.experiment]["eval"].get(wildcards.benchmark, {})
+def time_limits(wildcards):
+    """Param function: the scored benchmark's time limits (eval.evalplus, eval.livecodebench, eval.ds1000)."""
+    return suites.time_limits(EXPERIMENTS[wildcards.experiment], dict(wildcards.items()))
 
 
 def benchmark_path(wildcards):
@@ -225,7 +226,7 @@ def benchmark_path(wildcards):
 
 def sft_provenance(wildcards):
     """Param function: the config sections that shaped an experiment's SFT set (for its dataset card)."""
-    return datacard.selfalign_provenance(EXPERIMENTS[wildcards.experiment], wildcards.experiment)
+    return datacard.selfalign_provenance(EXPERIMENTS[wildcards.experiment], dict(wildcards.items()))
 
 
 def instruction_inputs(wildcards):
@@ -237,7 +238,7 @@ def instruction_inputs(wildcards):
 
 def codeocean_provenance(wildcards):
     """Param function: the config sections that shaped an experiment's CodeOcean set (for its dataset card)."""
-    return datacard.codeocean_provenance(EXPERIMENTS[wildcards.experiment], wildcards.experiment)
+    return datacard.codeocean_provenance(EXPERIMENTS[wildcards.experiment], dict(wildcards.items()))
 
 
 def timing_dirs(wildcards):

@@ -4,7 +4,7 @@
 
 rule eval_tasks:
     input:
-        benchmark_path,
+        data=benchmark_path,
     output:
         tasks="results/{experiment}/eval/{benchmark}/tasks.jsonl.gz",
     log:
@@ -26,7 +26,7 @@ rule eval_tasks:
 rule eval_generate:
     input:
         tasks=upstream("eval_tasks", rules.eval_tasks.output.tasks),
-        model=eval_model_input,
+        checkpoint=eval_model_input,
     output:
         samples="results/{experiment}/eval/{benchmark}/{model}/samples.jsonl",
         stats="results/{experiment}/eval/{benchmark}/{model}/generation.stats.json",
@@ -58,7 +58,7 @@ rule eval_score:
         tasks=upstream("eval_tasks", rules.eval_tasks.output.tasks),
         samples=eval_samples,
     output:
-        "results/{experiment}/eval/{benchmark}/{model}/scores.json",
+        scores="results/{experiment}/eval/{benchmark}/{model}/scores.json",
     log:
         "results/{experiment}/logs/eval_score/{benchmark}/{model}.log",
     benchmark:
@@ -71,8 +71,7 @@ rule eval_score:
         mem_mb=sandbox_mem_mb,
     params:
         execution=section("execution"),
-        evalplus=section("eval.evalplus"),
-        harness=harness_settings,
+        limits=time_limits,
         cache_dir="results/cache/evalplus",
         code=code_version("codealign.evaluate.stage"),
     script:

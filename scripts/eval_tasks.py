@@ -1,11 +1,5 @@
-"""Rule eval_tasks → codealign.evaluate.stage.write_tasks."""
+"""Rule eval_tasks → codealign.evaluate.stage.TASKS."""
 
 from codealign.evaluate import stage
 
-stage.write_tasks(
-    benchmark=snakemake.wildcards.benchmark,
-    path=snakemake.input[0],
-    cfg=snakemake.params.cfg,
-    out=snakemake.output[0],
-    log_file=snakemake.log[0],
-)
+stage.TASKS.from_snakemake(snakemake)

@@ -152,7 +152,7 @@ def test_livecodebench_loads_the_published_layout_within_the_date_window(lcb):
     assert problems[1].func_name == "largest"
 
 
-def score_fixture(benchmark, tasks_path, solutions, tmp_path, harness=None):
+def score_fixture(benchmark, tasks_path, solutions, tmp_path, limits=None):
     samples = samples_file(tmp_path / f"{benchmark}-samples.jsonl", [{"task_id": k, "solution": v} for k, v in solutions.items()])
     return stage.score(
         benchmark=benchmark,
@@ -162,7 +162,7 @@ def score_fixture(benchmark, tasks_path, solutions, tmp_path, harness=None):
         execution=EXECUTION,
         cache_dir=CACHE,
         threads=2,
-        harness=harness,
+        limits=limits or {},
     )
 
 
@@ -194,9 +194,9 @@ def test_a_livecodebench_test_past_its_own_timeout_fails_the_problem(lcb, tmp_pa
         "abc001_a": "import time\na, b = map(int, input().split())\ntime.sleep(1.5)\nprint(a + b)\n",
         "2001": "class Solution:\n    def largest(self, nums):\n        return max(nums)\n",
     }
-    result = score_fixture("livecodebench", tasks, slow, tmp_path, harness={"timeout_s": 1.0})
+    result = score_fixture("livecodebench", tasks, slow, tmp_path, limits={"timeout_s": 1.0})
     assert result["per_task"] == {"abc001_a": False, "2001": True} and "ran past 1.0 s" in result["details"]["abc001_a"]["detail"]
-    assert score_fixture("livecodebench", tasks, slow, tmp_path, harness={"timeout_s": 3.0})["pass@1"] == 1.0
+    assert score_fixture("livecodebench", tasks, slow, tmp_path, limits={"timeout_s": 3.0})["pass@1"] == 1.0
 
 
 def test_livecodebench_scores_right_and_wrong_solutions_in_the_sandbox(lcb, tmp_path):
@@ -274,6 +274,7 @@ def test_ds1000_checks_solutions_with_its_own_test_code(tmp_path):
 
 
 def plus_scores(path, base: list[bool], plus: list[bool], excluded=()):
+    """A HumanEval+ score file at ``path`` (laid out as the workflow does: <benchmark>/<model>/scores.json)."""
     per_task = {f"HumanEval/{i}": {"base": b, "plus": p} for i, (b, p) in enumerate(zip(base, plus))}
     io.write_json(path, {"tasks": len(per_task) - len(excluded), "excluded": {t: "broken" for t in excluded}, "per_task": per_task})
     return str(path)
@@ -281,14 +282,14 @@ def plus_scores(path, base: list[bool], plus: list[bool], excluded=()):
 
 def test_report_puts_base_and_tuned_side_by_side_with_intervals_and_a_paired_test(tmp_path):
     base = plus_scores(
-        tmp_path / "base.json", [True, False, False, False, True], [True, False, False, False, False], excluded=["HumanEval/4"]
+        tmp_path / "humanevalplus" / "base" / "scores.json", [True, False, False, False, True], [True, False, False, False, False], excluded=["HumanEval/4"]
     )
     tuned = plus_scores(
-        tmp_path / "tuned.json", [True, True, True, False, False], [True, True, False, False, False], excluded=["HumanEval/4"]
+        tmp_path / "humanevalplus" / "tuned" / "scores.json", [True, True, True, False, False], [True, True, False, False, False], excluded=["HumanEval/4"]
     )
     io.write_json(tmp_path / "train.json", {"status": "untrained", "reason": "0 SFT examples"})
     rows = stage.report(
-        scores={"humanevalplus": {"base": base, "tuned": tuned}},
+        scores=[base, tuned],
         training_log=str(tmp_path / "train.json"),
         out_json=str(tmp_path / "s.json"),
         out_csv=str(tmp_path / "s.csv"),
@@ -307,9 +308,9 @@ def test_report_puts_base_and_tuned_side_by_side_with_intervals_and_a_paired_tes
 
 
 def test_the_scores_figure_shows_counts_and_intervals_when_every_score_is_zero(tmp_path):
-    zeros = plus_scores(tmp_path / "z.json", [False] * 20, [False] * 20)
+    zeros = [plus_scores(tmp_path / "humanevalplus" / m / "scores.json", [False] * 20, [False] * 20) for m in ("base", "tuned")]
     stage.report(
-        scores={"humanevalplus": {"base": zeros, "tuned": zeros}},
+        scores=zeros,
         training_log=None,
         out_json=str(tmp_path / "s.json"),
         out_csv=str(tmp_path / "s.csv"),
@@ -368,5 +369,6 @@ def test_ds1000_refuses_to_score_when_its_libraries_do_not_import_in_the_sandbox
             out=str(tmp_path / "o.json"),
             execution={**EXECUTION, "site_packages": "none"},
             cache_dir=CACHE,
+            limits={},
             threads=1,
         )

@@ -15,9 +15,10 @@ from __future__ import annotations
 import csv
 import io as _io
 import logging
+import os
 
-from codealign import io, logs, plots
-from codealign.evaluate.suites import SUITES
+from codealign import cli, io, plots
+from codealign.evaluate.suites import SUITES, time_limits
 from codealign.evaluate.uncertainty import interval, mcnemar
 from codealign.generation import llmstage, runner
 from codealign.generation.backend import BackendSpec, Request, Sampling
@@ -27,8 +28,7 @@ from codealign.stats import Stats
 log = logging.getLogger("codealign.evaluate")
 
 
-def write_tasks(*, benchmark: str, path: str, cfg: dict, out: str, log_file: str | None = None) -> int:
-    logs.setup(log_file)
+def write_tasks(*, benchmark: str, path: str, cfg: dict, out: str) -> int:
     n = SUITES[benchmark].write_tasks(path, cfg, out)
     if n == 0:
         raise ValueError(f"{benchmark}: no task selected (eval.subset.{benchmark}, the date window or the file is empty)")
@@ -70,9 +70,7 @@ def generate(
     cache_path: str,
     checkpoint: str | None = None,
     threads: int = 1,
-    log_file: str | None = None,
 ) -> Stats:
-    logs.setup(log_file)
     suite = SUITES[benchmark]
     tasks = suite.read_tasks(tasks_path)
     style = cfg["styles"][model]
@@ -107,14 +105,11 @@ def score(
     out: str,
     execution: dict,
     cache_dir: str,
+    limits: dict,
     threads: int = 1,
-    evalplus: dict | None = None,
-    harness: dict | None = None,
-    log_file: str | None = None,
 ) -> dict:
-    """``harness``: the benchmark's own section of ``eval`` (LiveCodeBench's per-test and DS-1000's
-    per-problem time limits)."""
-    logs.setup(log_file)
+    """``limits``: the benchmark's time limits (:func:`codealign.evaluate.suites.time_limits`; ``{}``:
+    the schema's defaults)."""
     samples = io.read_jsonl(samples_path)
     result = SUITES[benchmark].score(
         tasks_path=tasks_path,
@@ -123,8 +118,7 @@ def score(
         execution=execution,
         cache_dir=cache_dir,
         threads=threads,
-        evalplus=evalplus,
-        harness=harness,
+        limits=limits,
     )
     result["benchmark"] = benchmark
     io.write_json(out, result)
@@ -133,15 +127,22 @@ def score(
     return result
 
 
-def report(
-    *, scores: dict[str, dict[str, str]], training_log: str | None, out_json: str, out_csv: str, out_png: str, log_file: str | None = None
-) -> list[dict]:
-    """``scores[benchmark][model]`` → path of a score file. Every pass@1 comes with its task count
-    and 95% interval; base and tuned get a paired exact McNemar test on the same tasks."""
-    logs.setup(log_file)
+def by_benchmark(scores: list[str]) -> dict[str, dict[str, str]]:
+    """Score files, laid out as ``<benchmark>/<model>/scores.json``, by benchmark and model."""
+    table: dict[str, dict[str, str]] = {}
+    for path in scores:
+        model_dir = os.path.dirname(os.path.abspath(path))
+        table.setdefault(os.path.basename(os.path.dirname(model_dir)), {})[os.path.basename(model_dir)] = path
+    return table
+
+
+def report(*, scores: list[str], out_json: str, out_csv: str, out_png: str, training_log: str | None = None) -> list[dict]:
+    """One table of the score files (``<benchmark>/<model>/scores.json``, in the given order). Every
+    pass@1 comes with its task count and 95% interval; base and tuned get a paired exact McNemar test
+    on the same tasks; ``training_log`` marks an untrained tuned model."""
     training = io.read_json(training_log) if training_log else {}
     rows, comparisons, outcomes = [], [], {}
-    for benchmark, by_model in scores.items():
+    for benchmark, by_model in by_benchmark(scores).items():
         for model, path in by_model.items():
             s = io.read_json(path)
             row = {
@@ -234,3 +235,33 @@ def _chart(rows: list[dict], comparisons: list[dict], path: str) -> None:
     ax.legend(fontsize=8)
     fig.tight_layout()
     plots.save(fig, path)
+
+
+TASKS = cli.Entry(
+    write_tasks, inputs={"path": "data"}, outputs={"out": "tasks"}, config={"cfg": "eval"}, wildcards={"benchmark": "benchmark"}
+)
+GENERATE = cli.Entry(
+    generate,
+    inputs={"tasks_path": "tasks", "checkpoint": "checkpoint"},
+    outputs={"out": "samples", "stats_path": "stats"},
+    params={"cache_path": "cache"},
+    config={"cfg": "eval", "generation": "generation", "models": "models", "template": "train.template", "random_seed": "random_seed"},
+    wildcards={"benchmark": "benchmark", "model": "model"},
+)
+SCORE = cli.Entry(
+    score,
+    inputs={"tasks_path": "tasks", "samples_path": "samples"},
+    outputs={"out": "scores"},
+    params={"cache_dir": "cache_dir"},
+    config={"execution": "execution", "limits": time_limits},
+    wildcards={"benchmark": "benchmark"},
+)
+REPORT = cli.Entry(
+    report,
+    inputs={"scores": "scores", "training_log": "training_log"},
+    outputs={"out_json": "json", "out_csv": "csv", "out_png": "chart"},
+)
+ENTRIES = {"tasks": TASKS, "generate": GENERATE, "score": SCORE, "report": REPORT}
+
+if __name__ == "__main__":
+    cli.main(ENTRIES, prog="python -m codealign.evaluate.stage")

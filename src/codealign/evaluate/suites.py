@@ -39,6 +39,11 @@ class Suite:
     labels: tuple[str, str | None]  # chart labels of its base and plus metrics (None: no plus tests)
 
     @property
+    def limits_section(self) -> str:
+        """The section of ``eval`` that holds its time limits."""
+        return self.name
+
+    @property
     def metrics(self) -> list[tuple[str, str]]:
         """(score column, per-task key) of each metric it reports."""
         return [("pass@1", "base"), ("pass@1_plus", "plus")] if self.labels[1] else [("pass@1", "pass")]
@@ -69,9 +74,9 @@ class Suite:
         execution: dict,
         cache_dir: str,
         threads: int,
-        evalplus: dict | None,
-        harness: dict | None,
+        limits: dict,
     ) -> dict:
+        """Score ``samples``; ``limits``: its ``limits_section`` of ``eval`` (``{}``: the schema's defaults)."""
         raise NotImplementedError
 
     def outcomes(self, scores: dict, key: str) -> dict[str, bool]:
@@ -100,10 +105,13 @@ class EvalPlus(Suite):
     def solution(self, task, prefix: str, text: str, style: str) -> str:
         return plus.solution_from(task, prefix, text, style)
 
-    def score(self, *, tasks_path, samples, out, execution, cache_dir, threads, evalplus, harness) -> dict:
+    @property
+    def limits_section(self) -> str:
+        return "evalplus"  # EvalPlus's own limits, one section for HumanEval+ and MBPP+
+
+    def score(self, *, tasks_path, samples, out, execution, cache_dir, threads, limits) -> dict:
         clean = Path(out).with_name("evalplus_samples.jsonl")
         io.write_jsonl(clean, ({"task_id": s["task_id"], "solution": s["solution"]} for s in samples))
-        limits = evalplus or {}
         raw = plus.score(
             self.name,
             str(clean),
@@ -128,7 +136,7 @@ class Sandboxed(Suite):
     def load(self, path: str, cfg: dict) -> list:
         raise NotImplementedError
 
-    def programs(self, tasks: dict, samples: list[dict], harness: dict) -> tuple[list[str], list[float]]:
+    def programs(self, tasks: dict, samples: list[dict], limits: dict) -> tuple[list[str], list[float]]:
         """The program and the time limit of every sample."""
         raise NotImplementedError
 
@@ -148,10 +156,10 @@ class Sandboxed(Suite):
     def read_tasks(self, path: str) -> list:
         return [self.problem(**r) for r in read_jsonl(path)]
 
-    def score(self, *, tasks_path, samples, out, execution, cache_dir, threads, evalplus, harness) -> dict:
+    def score(self, *, tasks_path, samples, out, execution, cache_dir, threads, limits) -> dict:
         tasks = {self.task_id(t): t for t in self.read_tasks(tasks_path)}
-        defaults = validate({})["eval"][self.name]  # the schema's, for a by-hand call without the section
-        programs, timeouts = self.programs(tasks, samples, {**defaults, **(harness or {})})
+        defaults = validate({})["eval"][self.limits_section]  # the schema's, for a by-hand call without the section
+        programs, timeouts = self.programs(tasks, samples, {**defaults, **limits})
         verdicts: list = [None] * len(programs)
         with Sandbox(SandboxConfig.from_section(execution, threads, programs)) as box:
             base = box.config.limits
@@ -185,8 +193,8 @@ class LiveCodeBench(Sandboxed):
     def prompt(self, task, style: str, template: dict) -> tuple[str, tuple[str, ...], str]:
         return _wrap(livecodebench.prompt(task), style, template), ("\n```",), ""
 
-    def programs(self, tasks, samples, harness):
-        per_test = harness["timeout_s"]
+    def programs(self, tasks, samples, limits):
+        per_test = limits["timeout_s"]
         programs = [livecodebench.program(tasks[s["task_id"]], s["solution"], per_test) for s in samples]
         return programs, [livecodebench.program_timeout(tasks[s["task_id"]], per_test) for s in samples]
 
@@ -207,8 +215,8 @@ class DS1000(Sandboxed):
     def solution(self, task, prefix: str, text: str, style: str) -> str:
         return ds1000.solution_from(text)
 
-    def programs(self, tasks, samples, harness):
-        return [ds1000.program(tasks[s["task_id"]], s["solution"]) for s in samples], [harness["timeout_s"]] * len(samples)
+    def programs(self, tasks, samples, limits):
+        return [ds1000.program(tasks[s["task_id"]], s["solution"]) for s in samples], [limits["timeout_s"]] * len(samples)
 
     def check(self, box, base) -> None:
         check = box.run(["import " + ", ".join(ds1000.LIBRARIES)], replace(base, timeout_s=120))[0]
@@ -225,3 +233,9 @@ SUITES: dict[str, Suite] = {
     "livecodebench": LiveCodeBench(),
     "ds1000": DS1000(),
 }
+
+
+def time_limits(effective: dict, wildcards: dict[str, str]) -> dict:
+    """The time limits of the benchmark a job scores: ``eval.evalplus`` for HumanEval+ and MBPP+,
+    ``eval.livecodebench`` (per test) and ``eval.ds1000`` (per problem)."""
+    return effective["eval"].get(SUITES[wildcards["benchmark"]].limits_section, {})

@@ -2,11 +2,12 @@
 
 import os
 
+from codealign import logs
 from codealign.report import provenance
 
+logs.setup(snakemake.log[0])
 provenance.write_provenance(
     snakemake.output[0],
-    log_file=snakemake.log[0],
     experiment=snakemake.wildcards.experiment,
     config=snakemake.params.config,
     basedir=snakemake.scriptdir,

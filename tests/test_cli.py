@@ -5,6 +5,7 @@ import importlib
 import re
 import subprocess
 import sys
+from dataclasses import dataclass
 
 import pytest
 import yaml
@@ -71,7 +72,7 @@ def test_an_entry_names_what_its_rule_declares(rule, entry):
 
 
 def test_a_declaration_that_does_not_fit_its_function_is_refused():
-    def stage(*, seeds: str, out: str, log_file: str | None = None):
+    def stage(*, seeds: str, out: str):
         return None
 
     with pytest.raises(TypeError, match="do not match"):
@@ -101,3 +102,36 @@ def test_a_stage_runs_by_hand_with_its_rules_names(tmp_path):
 def test_a_module_with_several_stages_takes_the_step_first(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "codealign.seeds.dedup", "nonsense"], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode != 0 and "{signatures,gather}" in proc.stderr
+
+
+@dataclass(frozen=True)
+class Where:
+    out: str
+    shard: int
+    threads: int = 1
+
+
+def test_a_bundle_is_declared_field_by_field_and_built_for_the_call():
+    seen = {}
+
+    def stage(*, seeds: str, where: Where):
+        seen.update(seeds=seeds, where=where)
+
+    entry = cli.Entry(stage, inputs={"seeds": "seeds"}, outputs={"out": "result"}, wildcards={"shard": "shard"}, bundle=("where", Where))
+    entry.main(["--seeds", "a.parquet", "--result", "b.parquet", "--shard", "3", "--threads", "2"])
+    assert seen == {"seeds": "a.parquet", "where": Where(out="b.parquet", shard=3, threads=2)}
+    with pytest.raises(TypeError, match="no dataclass argument"):
+        cli.Entry(stage, bundle=("missing", Where))
+    with pytest.raises(TypeError, match="do not match"):
+        cli.Entry(stage, outputs={"elsewhere": "result"}, bundle=("where", Where))
+
+
+def test_every_llm_shard_takes_the_shared_arguments_under_its_rules_names():
+    from codealign.codeocean import generate
+    from codealign.generation.llmstage import ShardArgs
+    from codealign.selfalign import responses
+
+    for entry in (responses.SHARD, generate.SHARD):
+        assert entry.bundle == ("args", ShardArgs)
+        flags = {a.dest: a.option_strings for a in entry.parser()._actions}
+        assert flags["cache_path"] == ["--cache"] and flags["n_shards"] == ["--shards"] and flags["shard"] == ["--shard"]

@@ -28,7 +28,6 @@ def select_all(
     benchmark_paths: dict,
     random_seed: int,
     provenance: dict,
-    log_file: str | None = None,
 ):
     """Both selection steps in one process, as the rules run them: candidates per response shard
     into ``<out's folder>/candidates/``, then the gather."""
@@ -44,7 +43,6 @@ def select_all(
             stats_path=shard_stats_path(path),
             cfg=cfg,
             random_seed=random_seed,
-            log_file=log_file,
         )
         candidates.append(path)
         candidate_stats.append(shard_stats_path(path))
@@ -60,7 +58,6 @@ def select_all(
         decontamination=decontamination,
         benchmark_paths=benchmark_paths,
         provenance=provenance,
-        log_file=log_file,
     )
 
 

@@ -18,6 +18,7 @@ cannot drift apart.
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import inspect
 import os
 from collections.abc import Callable, Mapping
@@ -25,10 +26,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codealign import config as cfglib
+from codealign import logs
 
 # A config argument is a dotted section of the experiment's effective config, or a function of
-# (effective config, experiment name) for a value the rule builds from several sections.
-ConfigSource = str | Callable[[dict, str], Any]
+# (effective config, the job's wildcards with its experiment) for a value the rule's param function
+# builds (from several sections, or from the section a wildcard names).
+ConfigSource = str | Callable[[dict, dict[str, str]], Any]
 
 
 @dataclass(frozen=True)
@@ -37,7 +40,12 @@ class Entry:
     the rule's name for it (``inputs``/``outputs``: names in ``input:``/``output:``; ``params``:
     a rule param; ``wildcards``: a wildcard), except ``config``, which maps an argument to the
     config section it is (the rule passes it as a param of the argument's own name).
-    ``threads`` and ``log_file`` come from the job; ``resources`` from the job's resources."""
+    ``threads`` comes from the job; ``resources`` from the job's resources. The entry, not the
+    stage, sets up the job's log (the rule's ``log:``, or ``--log`` by hand) before the call.
+
+    ``bundle`` names an argument that is a dataclass shared by several stages (the LLM shard
+    contract, :class:`codealign.generation.llmstage.ShardArgs`): its fields are declared and passed
+    like arguments of their own, and the entry builds the dataclass from them."""
 
     func: Callable
     inputs: Mapping[str, str] = field(default_factory=dict)
@@ -46,9 +54,29 @@ class Entry:
     config: Mapping[str, ConfigSource] = field(default_factory=dict)
     wildcards: Mapping[str, str] = field(default_factory=dict)
     resources: Mapping[str, str] = field(default_factory=dict)
+    bundle: tuple[str, type] | None = None
+
+    def arguments(self) -> dict[str, inspect.Parameter]:
+        """The arguments a rule or command line gives: the function's, a bundle's fields in its place."""
+        params = dict(inspect.signature(self.func).parameters)
+        if self.bundle is None:
+            return params
+        name, cls = self.bundle
+        if name not in params or not dataclasses.is_dataclass(cls):
+            raise TypeError(f"{self.func.__qualname__}: no dataclass argument {name!r} to bundle")
+        fields = {
+            f.name: inspect.Parameter(
+                f.name,
+                inspect.Parameter.KEYWORD_ONLY,
+                default=inspect.Parameter.empty if f.default is dataclasses.MISSING else f.default,
+                annotation=f.type,
+            )
+            for f in dataclasses.fields(cls)
+        }
+        return {**{k: v for k, v in params.items() if k != name}, **fields}
 
     def __post_init__(self) -> None:
-        accepted = set(inspect.signature(self.func).parameters)
+        accepted = set(self.arguments())
         declared = [*self.inputs, *self.outputs, *self.params, *self.config, *self.wildcards, *self.resources]
         unknown = [name for name in declared if name not in accepted]
         if unknown or len(declared) != len(set(declared)):
@@ -58,7 +86,7 @@ class Entry:
             raise TypeError(f"{self.func.__qualname__}: the rule's names {flags} repeat")
 
     def _annotation(self, argument: str) -> str:
-        annotation = inspect.signature(self.func).parameters[argument].annotation
+        annotation = self.arguments()[argument].annotation
         return annotation if isinstance(annotation, str) else getattr(annotation, "__name__", str(annotation))
 
     def _cast(self, argument: str) -> type:
@@ -67,29 +95,35 @@ class Entry:
     def _is_list(self, argument: str) -> bool:
         return self._annotation(argument).startswith("list")
 
-    def _job_extras(self, threads: int, log_file: str | None) -> dict[str, Any]:
-        accepted = inspect.signature(self.func).parameters
-        return {k: v for k, v in (("threads", threads), ("log_file", log_file)) if k in accepted}
+    def _call(self, kwargs: dict[str, Any], threads: int, log_file: str | None) -> Any:
+        logs.setup(log_file)
+        if "threads" in self.arguments():
+            kwargs["threads"] = threads
+        if self.bundle is not None:
+            name, cls = self.bundle
+            fields = {f.name for f in dataclasses.fields(cls)}
+            kwargs = {**{k: v for k, v in kwargs.items() if k not in fields}, name: cls(**{k: v for k, v in kwargs.items() if k in fields})}
+        return self.func(**kwargs)
 
     def from_snakemake(self, smk) -> Any:
         """Call the stage with a Snakemake job's inputs, outputs, params and wildcards."""
         kwargs: dict[str, Any] = {}
-        optional = {k for k, v in inspect.signature(self.func).parameters.items() if v.default is not inspect.Parameter.empty}
+        optional = {k for k, v in self.arguments().items() if v.default is not inspect.Parameter.empty}
         for source, names in ((smk.input, self.inputs), (smk.output, self.outputs)):
             for argument, name in names.items():
-                if name not in source.keys() and argument in optional:
+                if argument in optional and (name not in source.keys() or (not self._is_list(argument) and not source[name])):
                     continue  # an input the rule adds only when there is one (the training sets, a local model)
                 kwargs[argument] = list(source[name]) if self._is_list(argument) else source[name]
         kwargs.update({argument: smk.params[name] for argument, name in self.params.items()})
         kwargs.update({argument: smk.params[argument] for argument in self.config})
         kwargs.update({argument: self._cast(argument)(smk.wildcards[name]) for argument, name in self.wildcards.items()})
         kwargs.update({argument: smk.resources.get(name) for argument, name in self.resources.items()})
-        return self.func(**kwargs, **self._job_extras(smk.threads, smk.log[0] if smk.log else None))
+        return self._call(kwargs, smk.threads, smk.log[0] if smk.log else None)
 
     def parser(self, prog: str | None = None) -> argparse.ArgumentParser:
         doc = inspect.getdoc(self.func) or ""
         p = argparse.ArgumentParser(prog=prog, description=doc.split("\n\n")[0])
-        defaults = {k: v.default for k, v in inspect.signature(self.func).parameters.items() if v.default is not inspect.Parameter.empty}
+        defaults = {k: v.default for k, v in self.arguments().items() if v.default is not inspect.Parameter.empty}
         for names in (self.inputs, self.outputs, self.params):
             for argument, name in names.items():
                 listed = self._is_list(argument)
@@ -119,9 +153,10 @@ class Entry:
         kwargs = {k: v for k, v in vars(args).items() if k not in ("config", "overlay", "experiment", "log", "threads")}
         if self.config:
             effective = experiment_config(args.config, args.overlay, args.experiment)
+            wildcards = {"experiment": args.experiment, **{name: str(kwargs[argument]) for argument, name in self.wildcards.items()}}
             for argument, source in self.config.items():
-                kwargs[argument] = source(effective, args.experiment) if callable(source) else cfglib.get(effective, source)
-        return self.func(**kwargs, **self._job_extras(args.threads, args.log))
+                kwargs[argument] = source(effective, wildcards) if callable(source) else cfglib.get(effective, source)
+        return self._call(kwargs, args.threads, args.log)
 
 
 def experiment_config(config: str | None, overlays: list[str], experiment: str) -> dict:

@@ -12,14 +12,14 @@ SELFALIGN_SECTIONS = ("random_seed", "models", "generation", "seeds", "instruct"
 CODEOCEAN_SECTIONS = ("random_seed", "models", "generation", "codeocean", "execution")
 
 
-def selfalign_provenance(effective: dict, experiment: str) -> dict:
+def selfalign_provenance(effective: dict, wildcards: dict[str, str]) -> dict:
     """What the SelfCodeAlign SFT set's card records of the config (the rule and ``python -m`` alike)."""
-    return {"experiment": experiment, **{k: effective[k] for k in SELFALIGN_SECTIONS}}
+    return {"experiment": wildcards["experiment"], **{k: effective[k] for k in SELFALIGN_SECTIONS}}
 
 
-def codeocean_provenance(effective: dict, experiment: str) -> dict:
+def codeocean_provenance(effective: dict, wildcards: dict[str, str]) -> dict:
     """What the CodeOcean SFT set's card records of the config (the rule and ``python -m`` alike)."""
-    return {"experiment": experiment, **{k: effective[k] for k in CODEOCEAN_SECTIONS}}
+    return {"experiment": wildcards["experiment"], **{k: effective[k] for k in CODEOCEAN_SECTIONS}}
 
 
 def render(*, title: str, description: str, counts: list[str], unit: str, tags: list[str], stats: Stats, provenance: dict) -> str:

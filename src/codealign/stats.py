@@ -8,12 +8,15 @@ object that does not balance.
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from codealign import io
+
+log = logging.getLogger("codealign.stats")
 
 # Per-shard bookkeeping that means nothing once shards are merged.
 SHARD_KEYS = ("shard", "shards", "items")
@@ -117,9 +120,12 @@ class Stats:
                 f"{sum(self.dropped.values())} dropped {dict(self.dropped)}: some items are unaccounted for"
             )
 
-    def save(self, path: str | os.PathLike) -> None:
+    def save(self, path: str | os.PathLike) -> Stats:
+        """Check, write and log the stats: a job's last word on what it did."""
         self.check()
         io.write_json(path, self.to_dict())
+        log.info(self.summary())
+        return self
 
     def summary(self) -> str:
         drops = ", ".join(f"{k}={v}" for k, v in sorted(self.dropped.items(), key=lambda kv: -kv[1]))

@@ -21,7 +21,7 @@ import time
 
 import numpy as np
 
-from codealign import cli, io, logs
+from codealign import cli, io
 from codealign.records import CoresetPick, schema, to_row
 from codealign.stats import Stats
 
@@ -79,8 +79,7 @@ def text_of(row: dict, max_chars: int) -> str:
     return (row["comment"] + "\n\n" + row["code"])[:max_chars]
 
 
-def run_embed(*, raw_path: str, out: str, stats_path: str, cfg: dict, threads: int = 1, log_file: str | None = None) -> Stats:
-    logs.setup(log_file)
+def run_embed(*, raw_path: str, out: str, stats_path: str, cfg: dict, threads: int = 1) -> Stats:
     rows = io.read_rows(raw_path, columns=["raw_id", "comment", "code"])
     began = time.monotonic()
     vectors = embed_texts([text_of(r, cfg["max_chars"]) for r in rows], cfg["embedding_model"], cfg["batch_size"], threads)
@@ -110,10 +109,7 @@ def load_embeddings(path: str, n_rows: int) -> np.ndarray:
     return vectors
 
 
-def run_coreset(
-    *, raw_path: str, embeddings_path: str, out: str, stats_path: str, cfg: dict, random_seed: int, log_file: str | None = None
-) -> Stats:
-    logs.setup(log_file)
+def run_coreset(*, raw_path: str, embeddings_path: str, out: str, stats_path: str, cfg: dict, random_seed: int) -> Stats:
     ids = [r["raw_id"] for r in io.read_rows(raw_path, columns=["raw_id"])]
     vectors = load_embeddings(embeddings_path, len(ids))
     stats = Stats("codeocean_coreset", unit_in="functions", n_in=len(ids))
@@ -132,9 +128,8 @@ def run_coreset(
         final_radius=rows[-1]["radius"] if rows else None,
         radius_curve=[round(r, 4) for r in radii.tolist()],
     )
-    stats.save(stats_path)
-    log.info(stats.summary() + " — coverage radius %s", stats.extra["final_radius"])
-    return stats
+    log.info("coverage radius %s", stats.extra["final_radius"])
+    return stats.save(stats_path)
 
 
 EMBED = cli.Entry(

@@ -28,13 +28,13 @@ import random
 from collections import Counter, deque
 from dataclasses import dataclass, field, replace
 
-from codealign import cli, io, logs
+from codealign import cli, io
 from codealign.codeocean import tasks
 from codealign.codeocean.tasks import CHECKLIST, CODE_TASKS, Item
 from codealign.generation import runner
 from codealign.generation.backend import Backend, BackendSpec, Request, Sampling
 from codealign.generation.cache import RequestCache
-from codealign.generation.llmstage import backend_spec
+from codealign.generation.llmstage import ShardArgs
 from codealign.records import Rejected, TaskItem, content_id, schema, to_row
 from codealign.shards import gather, shard_bounds
 from codealign.stats import Stats
@@ -133,17 +133,23 @@ class Pools:
         (self.good if accepted else self.bad)[item.task].append(item)
 
 
+@dataclass(frozen=True)
+class Model:
+    """A model the shard asks (the generator or the discriminator): what it is and what serves it."""
+
+    spec: BackendSpec
+    backend: Backend
+
+
 @dataclass
 class ShardRun:
-    """One generator–discriminator shard in progress: its backends, its growing example pools, the
-    request cache both models share, and what it has counted so far."""
+    """One generator–discriminator shard in progress: its two models, its growing example pools,
+    the request cache both models share, and what it has counted so far."""
 
     cfg: dict
     random_seed: int
-    gen_spec: BackendSpec
-    disc_spec: BackendSpec
-    gen_backend: Backend
-    disc_backend: Backend
+    generator: Model
+    discriminator: Model
     pools: Pools
     cache: RequestCache
     stats: Stats
@@ -155,9 +161,9 @@ class ShardRun:
     rejects: list[Rejected] = field(default_factory=list)
     used: list[str] = field(default_factory=list)  # request keys, for compacting the cache
 
-    def _complete(self, requests: list[Request], spec: BackendSpec, backend: Backend) -> list:
-        completions, run_stats = runner.run(requests, spec, self.cache, backend=backend, compact=False)
-        self.used += [spec.request_key(r) for r in requests]
+    def _complete(self, requests: list[Request], model: Model) -> list:
+        completions, run_stats = runner.run(requests, model.spec, self.cache, backend=model.backend, compact=False)
+        self.used += [model.spec.request_key(r) for r in requests]
         self.totals += run_stats
         return completions
 
@@ -172,7 +178,7 @@ class ShardRun:
             for it, ex, i in zip(items, shots, indices)
         ]
         parsed: list[tuple[Item, list[Item]]] = []
-        for it, ex, result in zip(items, shots, self._complete(requests, self.gen_spec, self.gen_backend)):
+        for it, ex, result in zip(items, shots, self._complete(requests, self.generator)):
             outcome = tasks.parse_generation(result[0].text, result[0].finish_reason, it)
             if isinstance(outcome, str):
                 self.stats.drop(outcome)
@@ -194,7 +200,7 @@ class ShardRun:
             return
         sampling = Sampling(temperature=0.0, max_new_tokens=disc["max_new_tokens"], stop=("\n",), seed=self.random_seed)
         requests = [Request(tasks.discriminator_prompt(it, key, ex), sampling) for it, key, ex in questions]
-        for (it, key, _), result in zip(questions, self._complete(requests, self.disc_spec, self.disc_backend)):
+        for (it, key, _), result in zip(questions, self._complete(requests, self.discriminator)):
             verdict, reason = tasks.parse_answer(result[0].text)
             self.answers_seen[verdict] += 1
             it.answers[key] = f"{verdict.capitalize()}. {reason}".strip() if verdict != "undecided" else f"No. (undecided: {reason})"
@@ -224,73 +230,50 @@ class ShardRun:
             failed_checks=dict(sorted(self.failed_checks.items())),
             answers=dict(sorted(self.answers_seen.items())),
             generation=self.totals.to_dict(),
-            backend=self.gen_spec.kind,
-            model=self.gen_spec.model_fingerprint,
-            discriminator_model=self.disc_spec.model_fingerprint,
+            backend=self.generator.spec.kind,
+            model=self.generator.spec.model_fingerprint,
+            discriminator_model=self.discriminator.spec.model_fingerprint,
         )
         return stats
 
 
-def run_shard(
-    *,
-    raw_path: str,
-    coreset_path: str,
-    shard: int,
-    n_shards: int,
-    cfg: dict,
-    execution: dict,
-    generation: dict,
-    models: dict,
-    random_seed: int,
-    out: str,
-    rejected: str,
-    stats_path: str,
-    cache_path: str,
-    threads: int = 1,
-    log_file: str | None = None,
-) -> Stats:
+def run_shard(*, raw_path: str, coreset_path: str, cfg: dict, execution: dict, args: ShardArgs) -> Stats:
     """Generate and judge one shard of the coreset, batch by batch (the pools grow between batches)."""
-    logs.setup(log_file)
     raw = {r["raw_id"]: r for r in io.read_rows(raw_path)}
     picks = sorted(io.read_rows(coreset_path), key=lambda p: p["rank"])
-    start, end = shard_bounds(len(picks), shard, n_shards)
-    gen_spec = backend_spec(cfg["generate"], generation, models, threads)
-    disc_spec = backend_spec(cfg["discriminate"], generation, models, threads)
-    gen_backend = LazyBackend(gen_spec)
-    disc_backend = gen_backend if disc_spec == gen_spec else LazyBackend(disc_spec)
+    start, end = shard_bounds(len(picks), args.shard, args.n_shards)
+    gen_spec, disc_spec = args.spec(cfg["generate"]), args.spec(cfg["discriminate"])
+    generator = Model(gen_spec, LazyBackend(gen_spec))
+    discriminator = generator if disc_spec == gen_spec else Model(disc_spec, LazyBackend(disc_spec))
     good, bad = tasks.load_bank(cfg["fewshot_bank"])
     run = ShardRun(
         cfg=cfg,
-        random_seed=random_seed,
-        gen_spec=gen_spec,
-        disc_spec=disc_spec,
-        gen_backend=gen_backend,
-        disc_backend=disc_backend,
+        random_seed=args.random_seed,
+        generator=generator,
+        discriminator=discriminator,
         pools=Pools(good, bad, cfg["generate"]["pool_size"]),
-        cache=RequestCache(cache_path),  # the generator's and the discriminator's requests, across batches
+        cache=RequestCache(args.cache_path),  # the generator's and the discriminator's requests, across batches
         stats=Stats("codeocean_generate", unit_in="functions", n_in=end - start),
     )
     size = cfg["generate"]["batch_size"]
     try:
         for batch, lo in enumerate(range(start, end, size)):
             indices = range(lo, min(lo + size, end))
-            parsed = run.generate([plan(raw[picks[i]["raw_id"]], i, cfg["generate"], random_seed) for i in indices], indices)
+            parsed = run.generate([plan(raw[picks[i]["raw_id"]], i, cfg["generate"], args.random_seed) for i in indices], indices)
             run.discriminate(parsed)
             run.keep(parsed, batch)
             accepted = sum(r["accepted"] for r in run.records)
             log.info("batch %d: %d items, %d parsed, %d accepted so far", batch, len(indices), len(parsed), accepted)
     finally:
-        gen_backend.close()
-        disc_backend.close()
+        generator.backend.close()
+        discriminator.backend.close()
 
     run.cache.compact(run.used)
-    executed = _execute(run.records, execution, threads)
-    io.write_rows(out, run.records, schema(TaskItem))
-    io.write_jsonl(rejected, (to_row(r) for r in run.rejects))
-    stats = run.final_stats(shard=shard, shards=n_shards, items=[start, end], executes=dict(sorted(executed.items())))
-    stats.save(stats_path)
-    log.info(stats.summary())
-    return stats
+    executed = _execute(run.records, execution, args.threads)
+    io.write_rows(args.out, run.records, schema(TaskItem))
+    io.write_jsonl(args.rejected, (to_row(r) for r in run.rejects))
+    stats = run.final_stats(shard=args.shard, shards=args.n_shards, items=[start, end], executes=dict(sorted(executed.items())))
+    return stats.save(args.stats_path)
 
 
 def accepts(answers: dict[str, str], min_yes: float) -> bool:
@@ -299,20 +282,16 @@ def accepts(answers: dict[str, str], min_yes: float) -> bool:
     return bool(answers) and yes >= min_yes * len(answers) - 1e-9
 
 
+# The columns a task item carries over from the item the generator wrote, under the same names.
+ITEM_TEXT = ("raw_id", "task", "language", "target_language", "instruction", "information", "solution", "bug", "reference")
+
+
 def _record(it: Item, accepted: bool, fewshot_ids: list[str], batch: int) -> dict:
     reasons = "; ".join(f"{k}: {a}" for k, a in it.answers.items() if not a.startswith("Yes"))
     return to_row(
         TaskItem(
             item_id=it.id,
-            raw_id=it.raw_id,
-            task=it.task,
-            language=it.language,
-            target_language=it.target_language,
-            instruction=it.instruction,
-            information=it.information,
-            solution=it.solution,
-            bug=it.bug,
-            reference=it.reference,
+            **{name: getattr(it, name) for name in ITEM_TEXT},
             accepted=accepted,
             checklist=[f"{k}: {a.split('.')[0].lower()}" for k, a in it.answers.items()],
             reasons=reasons,
@@ -337,15 +316,12 @@ def _execute(records: list[dict], execution: dict, threads: int) -> Counter:
     return Counter(r["executes"] for r in records)
 
 
-def run_gather(*, shards: list[str], shard_stats: list[str], out: str, stats_path: str, log_file: str | None = None) -> Stats:
+def run_gather(*, shards: list[str], shard_stats: list[str], out: str, stats_path: str) -> Stats:
     """Join the shards (a row for every generated item, accepted or not) and merge their stats."""
-    logs.setup(log_file)
     stats = gather(
         stage="codeocean_generate", shards=shards, shard_stats=shard_stats, out=out, schema=schema(TaskItem), rows_are="generated"
     )
-    stats.save(stats_path)
-    log.info(stats.summary())
-    return stats
+    return stats.save(stats_path)
 
 
 SHARD = cli.Entry(
@@ -355,6 +331,7 @@ SHARD = cli.Entry(
     params={"n_shards": "shards", "cache_path": "cache"},
     config={"cfg": "codeocean", "execution": "execution", "generation": "generation", "models": "models", "random_seed": "random_seed"},
     wildcards={"shard": "shard"},
+    bundle=("args", ShardArgs),
 )
 GATHER = cli.Entry(run_gather, inputs={"shards": "shards", "shard_stats": "shard_stats"}, outputs={"out": "judged", "stats_path": "stats"})
 ENTRIES = {"shard": SHARD, "gather": GATHER}

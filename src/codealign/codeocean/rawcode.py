@@ -24,7 +24,7 @@ import sysconfig
 from collections.abc import Iterator
 from pathlib import Path
 
-from codealign import cli, io, logs
+from codealign import cli, io
 from codealign.records import RawCode, content_id, schema, to_row
 from codealign.seeds.corpus import decode_source
 from codealign.stats import Stats
@@ -169,8 +169,7 @@ def _read_any(path: Path) -> list[dict]:
     return read_jsonl(path)
 
 
-def run(*, out: str, stats_path: str, cfg: dict, log_file: str | None = None) -> Stats:
-    logs.setup(log_file)
+def run(*, out: str, stats_path: str, cfg: dict) -> Stats:
     stats = Stats("codeocean_raw", unit_in="functions")
     limits = cfg["filters"]
     blacklist = re.compile("|".join(re.escape(w.lower()) for w in limits["blacklist"])) if limits["blacklist"] else None
@@ -204,9 +203,7 @@ def run(*, out: str, stats_path: str, cfg: dict, log_file: str | None = None) ->
     io.write_rows(out, rows, schema(RawCode))
     stats.n_out = len(rows)
     stats.extra["languages"] = dict(sorted(per_language.items()))
-    stats.save(stats_path)
-    log.info(stats.summary())
-    return stats
+    return stats.save(stats_path)
 
 
 ENTRY = cli.Entry(run, outputs={"out": "raw", "stats_path": "stats"}, config={"cfg": "codeocean.corpus"})

@@ -12,7 +12,7 @@ import json
 import logging
 from collections import Counter
 
-from codealign import cli, datacard, io, logs
+from codealign import cli, datacard, io
 from codealign.algorithms.decontamination import build as build_decontaminator
 from codealign.codeocean.tasks import FENCE
 from codealign.records import SFTExample, content_id, schema, to_row
@@ -57,9 +57,7 @@ def run(
     decontamination: dict,
     benchmark_paths: dict,
     provenance: dict,
-    log_file: str | None = None,
 ) -> Stats:
-    logs.setup(log_file)
     items = io.read_rows(items_path)
     model = io.read_json(items_stats).get("model") or ""
     stats = Stats("codeocean_sft", unit_in="items", n_in=len(items))
@@ -93,7 +91,6 @@ def run(
     )
     stats.save(stats_path)
     io.write_text(card, dataset_card(stats, provenance))
-    log.info(stats.summary())
     return stats
 
 

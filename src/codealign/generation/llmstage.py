@@ -8,9 +8,10 @@ position in the whole stage input, so per-item seeds do not depend on the number
 ``parse(item, completions) -> (records, rejects)`` where ``completions`` holds, per request,
 its list of samples and ``rejects`` is a list of ``(sample, reason, text)``.
 
-A stage that reads one table of items declares itself once as a :class:`Stage` — its record,
-id column, config section and those two functions, here taking the :class:`Job` as well — and
-:func:`shard_entry` / :func:`gather_entry` make the job function its rule and ``python -m`` call.
+A stage that reads one table of items declares itself once as a subclass of :class:`Stage` — its
+rule, record, item id column and stats units in the class header, those two functions as methods
+that take the :class:`Job` as well — and :func:`shard_entry` / :func:`gather_entry` make the job
+function its rule and ``python -m`` call.
 """
 
 from __future__ import annotations
@@ -22,11 +23,11 @@ from typing import Any
 
 import pyarrow as pa
 
-from codealign import cli, io, logs
+from codealign import cli, io
 from codealign.generation import runner
 from codealign.generation.backend import BackendSpec, Completion, Request
 from codealign.generation.models import fingerprint, is_local, model_path
-from codealign.generation.prompts import choose
+from codealign.generation.prompts import choose, load_bank
 from codealign.records import Rejected, schema, to_row
 from codealign.shards import gather, shard_bounds
 from codealign.stats import Stats
@@ -50,6 +51,29 @@ def backend_spec(stage_cfg: dict, generation: dict, models: dict, threads: int =
         settings=dict(generation.get(kind, {})),
         threads=threads,
     )
+
+
+@dataclass(frozen=True)
+class ShardArgs:
+    """What every LLM shard job is given besides its inputs and its stage's config section: which
+    shard of how many, the generation and model settings, the seed, where its outputs and request
+    cache go, and its threads. Every LLM rule passes these alike (each is ``use rule seeds_judge``),
+    and :class:`codealign.cli.Entry` builds this from them."""
+
+    shard: int
+    n_shards: int
+    generation: dict
+    models: dict
+    random_seed: int
+    out: str
+    rejected: str
+    stats_path: str
+    cache_path: str
+    threads: int = 1
+
+    def spec(self, stage_cfg: dict) -> BackendSpec:
+        """The backend ``stage_cfg`` asks for, with this job's threads."""
+        return backend_spec(stage_cfg, self.generation, self.models, self.threads)
 
 
 @dataclass
@@ -113,12 +137,9 @@ def write_shard(outcome: ShardOutcome, schema: pa.Schema, *, out: str, rejected:
     io.write_rows(out, outcome.records, schema)
     io.write_jsonl(rejected, (to_row(r) for r in outcome.rejected))
     outcome.stats.save(stats_path)
-    log.info(outcome.stats.summary())
 
 
 # --- one declaration per stage ----------------------------------------------------------------
-
-Parse = Callable[["Job", dict, list[list[Completion]]], tuple[list[dict], list[tuple[int, str, str]]]]
 
 
 @dataclass(frozen=True)
@@ -138,93 +159,98 @@ class Job:
         return choose(self.bank, self.cfg["k"], index, self.random_seed, fs["selection"], fs["groups"])[0]
 
 
-@dataclass(frozen=True)
 class Stage:
-    """A sharded LLM stage over one table of items: its record, the id column of its items, how to
-    find its settings in the rule's config section, and its ``build(job, item, index)`` /
-    ``parse(job, item, completions)``."""
+    """A sharded LLM stage over one table of items. A stage is a subclass that names, in its header,
+    its rule, its record, the id column of its items, the units its stats count, and whether it
+    draws few-shot examples from the bank at ``fewshot_bank``::
+
+        class Concepts(llmstage.Stage, name="instruct_concepts", record=Concepts, item_id="seed_id",
+                       units=("seeds", "seeds"), bank=True):
+            \"""S→C for one shard of the judged seeds.\"""   # the shard job's description
+
+    and defines ``build(job, item, index)`` and ``parse(job, item, completions)``. The other
+    methods are hooks with defaults."""
 
     name: str
     record: type
     item_id: str
-    build: Callable[[Job, dict, int], list[Request]]
-    parse: Parse
-    units: Callable[[dict], tuple[str, str]]  # rule config → (unit in, unit out) of the stats
-    section: Callable[[dict], dict] = lambda rule_cfg: rule_cfg
-    load_bank: Callable[[str | None], Any] | None = None
-    select: Callable[[list[dict], dict, int], list[dict]] | None = None  # (items, rule config, seed) → items
-    samples_per_item: Callable[[dict], int] = lambda cfg: 1
-    finish: Callable[[ShardOutcome], None] | None = None  # extra stats, once parsed
-    doc: str = ""
+    units: tuple[str, str]
+    uses_bank: bool
+
+    def __init_subclass__(cls, *, name: str, record: type, item_id: str, units: tuple[str, str] = ("items", "items"), bank: bool = False):
+        super().__init_subclass__()
+        cls.name, cls.record, cls.item_id, cls.units, cls.uses_bank = name, record, item_id, units, bank
+
+    def build(self, job: Job, item: dict, index: int) -> list[Request]:
+        raise NotImplementedError
+
+    def parse(self, job: Job, item: dict, results: list[list[Completion]]) -> tuple[list[dict], list[tuple[int, str, str]]]:
+        raise NotImplementedError
+
+    def section(self, rule_cfg: dict) -> dict:
+        """The stage's own settings within its rule's config section."""
+        return rule_cfg
+
+    def stats_units(self, rule_cfg: dict) -> tuple[str, str]:
+        """(unit in, unit out) of the shard's stats."""
+        return self.units
+
+    def select(self, items: list[dict], rule_cfg: dict, random_seed: int) -> list[dict]:
+        """The items the stage works on, of all its input (by default all of them)."""
+        return items
+
+    def samples_per_item(self, section: dict) -> int:
+        return 1
+
+    def finish(self, outcome: ShardOutcome) -> None:
+        """Extra stats, once every item of the shard is parsed."""
 
 
 def shard_function(stage: Stage) -> Callable[..., None]:
     """The job function of one shard of ``stage``, as its rule and ``python -m`` call it."""
 
-    def run_stage_shard(
-        *,
-        items_path: str,
-        shard: int,
-        n_shards: int,
-        cfg: dict,
-        generation: dict,
-        models: dict,
-        random_seed: int,
-        out: str,
-        rejected: str,
-        stats_path: str,
-        cache_path: str,
-        threads: int = 1,
-        log_file: str | None = None,
-    ) -> None:
-        logs.setup(log_file)
+    def run_stage_shard(*, items_path: str, cfg: dict, args: ShardArgs) -> None:
         section = stage.section(cfg)
-        items = io.read_rows(items_path)
-        if stage.select is not None:
-            items = stage.select(items, cfg, random_seed)
+        items = stage.select(io.read_rows(items_path), cfg, args.random_seed)
         job = Job(
             cfg=section,
             rule_cfg=cfg,
-            random_seed=random_seed,
-            spec=backend_spec(cfg, generation, models, threads),
-            bank=stage.load_bank(cfg["fewshot_bank"]) if stage.load_bank else None,
+            random_seed=args.random_seed,
+            spec=args.spec(cfg),
+            bank=load_bank(cfg["fewshot_bank"]) if stage.uses_bank else None,
             index_of={item[stage.item_id]: i for i, item in enumerate(items)},
         )
         fs = section["fewshot"]
-        unit_in, unit_out = stage.units(cfg)
+        unit_in, unit_out = stage.stats_units(cfg)
         outcome = run_shard(
             stage=stage.name,
             items=items,
             item_id=lambda item: item[stage.item_id],
-            shard=shard,
-            n_shards=n_shards,
+            shard=args.shard,
+            n_shards=args.n_shards,
             build=lambda item, index: stage.build(job, item, index),
             parse=lambda item, results: stage.parse(job, item, results),
             spec=job.spec,
-            cache_path=cache_path,
+            cache_path=args.cache_path,
             unit_in=unit_in,
             unit_out=unit_out,
             samples_per_item=stage.samples_per_item(section),
             group=(lambda i: i % fs["groups"]) if fs["selection"] == "grouped" else None,
         )
-        if stage.finish is not None:
-            stage.finish(outcome)
-        write_shard(outcome, schema(stage.record), out=out, rejected=rejected, stats_path=stats_path)
+        stage.finish(outcome)
+        write_shard(outcome, schema(stage.record), out=args.out, rejected=args.rejected, stats_path=args.stats_path)
 
     run_stage_shard.__qualname__ = run_stage_shard.__name__ = f"run_shard[{stage.name}]"
-    run_stage_shard.__doc__ = stage.doc
+    run_stage_shard.__doc__ = type(stage).__doc__
     return run_stage_shard
 
 
 def gather_function(stage: Stage) -> Callable[..., Stats]:
     """The job function that joins the shards of ``stage`` and merges their stats."""
 
-    def gather_stage(*, shards: list[str], shard_stats: list[str], out: str, stats_path: str, log_file: str | None = None) -> Stats:
-        logs.setup(log_file)
+    def gather_stage(*, shards: list[str], shard_stats: list[str], out: str, stats_path: str) -> Stats:
         stats = gather(stage=stage.name, shards=shards, shard_stats=shard_stats, out=out, schema=schema(stage.record))
-        stats.save(stats_path)
-        log.info(stats.summary())
-        return stats
+        return stats.save(stats_path)
 
     gather_stage.__qualname__ = gather_stage.__name__ = f"gather[{stage.name}]"
     gather_stage.__doc__ = f"Join the {stage.name} shards and merge their stats."
@@ -240,6 +266,7 @@ def shard_entry(stage: Stage, *, items: str, out: str, section: str) -> cli.Entr
         params={"n_shards": "shards", "cache_path": "cache"},
         config={"cfg": section, "generation": "generation", "models": "models", "random_seed": "random_seed"},
         wildcards={"shard": "shard"},
+        bundle=("args", ShardArgs),
     )
 
 

@@ -21,7 +21,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from codealign import cli, logs
+from codealign import cli
 
 log = logging.getLogger("codealign.generation.models")
 
@@ -122,8 +122,7 @@ def _dist_version(package: str) -> str | None:
     return None
 
 
-def run(*, source: str, out_dir: str, log_file: str | None = None) -> dict:
-    logs.setup(log_file)
+def run(*, source: str, out_dir: str) -> dict:
     package = packaged(source)
     if package is None:
         raise ValueError(f"model_prepare converts gguf:<package> models, not {source!r}")

@@ -16,7 +16,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Iterable
 
-from codealign import io, logs
+from codealign import io
 
 log = logging.getLogger("codealign.report.browser")
 
@@ -176,9 +176,8 @@ def codeocean_section(*, items: str, rejected: list[str], stats: str, k: int, ra
     return section("CodeOcean items", note, accepted, columns, dropped, columns + ["sample", "reason", "text"], counts)
 
 
-def write(out: str, *, experiment: str, random_seed: int, per_group: int, inputs: dict, log_file: str | None = None) -> None:
+def write(out: str, *, experiment: str, random_seed: int, per_group: int, inputs: dict) -> None:
     """The browser page of one experiment from the named inputs of its rule (absent stages skipped)."""
-    logs.setup(log_file)
     k, seed = per_group, random_seed
     parts = [f"<h1>Data browser — experiment <code>{html.escape(experiment)}</code></h1>"]
     parts.append(

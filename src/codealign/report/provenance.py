@@ -13,7 +13,7 @@ import subprocess
 from importlib import metadata
 from pathlib import Path
 
-from codealign import io, logs
+from codealign import io
 
 log = logging.getLogger("codealign.report.provenance")
 
@@ -111,8 +111,7 @@ def provenance(*, experiment: str, config: dict, basedir: str, workdir: str, mod
     }
 
 
-def write_provenance(out: str, log_file: str | None = None, **kwargs) -> dict:
-    logs.setup(log_file)
+def write_provenance(out: str, **kwargs) -> dict:
     record = provenance(**kwargs)
     io.write_json(out, record)
     log.info(

@@ -39,7 +39,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from codealign import cli, io, logs
+from codealign import cli, io
 from codealign.records import Document, content_id, to_row
 from codealign.stats import Stats
 
@@ -304,9 +304,8 @@ def iter_documents(cfg: dict, stats: Stats) -> Iterator[Document]:
     yield from read_units(manifest(cfg), cfg, stats)
 
 
-def run(*, out: str, cfg: dict, log_file: str | None = None) -> list[Unit]:
+def run(*, out: str, cfg: dict) -> list[Unit]:
     """Write the corpus manifest: the units the seed stage's shards divide among them."""
-    logs.setup(log_file)
     units = manifest(cfg)
     write_manifest(out, units)
     by_kind: dict[str, int] = {}

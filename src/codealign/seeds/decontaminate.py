@@ -18,8 +18,7 @@ from codealign.stats import Stats
 log = logging.getLogger("codealign.seeds.decontaminate")
 
 
-def run(*, seeds: str, out: str, hits_path: str, stats_path: str, cfg: dict, benchmark_paths: dict, log_file: str | None = None) -> Stats:
-    logs.setup(log_file)
+def run(*, seeds: str, out: str, hits_path: str, stats_path: str, cfg: dict, benchmark_paths: dict) -> Stats:
     checker = build(cfg, benchmark_paths)
     log.info("%d benchmark strings to search for (%s)", len(checker.patterns), ", ".join(benchmark_names(cfg, benchmark_paths)))
     stats = Stats("seeds_decontaminate", unit_in="functions")
@@ -44,9 +43,7 @@ def run(*, seeds: str, out: str, hits_path: str, stats_path: str, cfg: dict, ben
     stats.n_out = writer.rows
     stats.extra["contaminated_by_benchmark"] = dict(sorted(by_benchmark.items()))
     stats.extra["benchmarks"] = benchmark_names(cfg, benchmark_paths) + [e.get("name") or e["path"] for e in cfg.get("extra", [])]
-    stats.save(stats_path)
-    log.info(stats.summary())
-    return stats
+    return stats.save(stats_path)
 
 
 ENTRY = cli.Entry(

@@ -15,7 +15,7 @@ import time
 
 import pyarrow as pa
 
-from codealign import cli, io, logs
+from codealign import cli, io
 from codealign.algorithms import dedup
 from codealign.records import Seed, schema
 from codealign.shards import merge_stats
@@ -26,9 +26,8 @@ log = logging.getLogger("codealign.seeds.dedup")
 SIGNATURE_SCHEMA = pa.schema([("seed_id", pa.string()), ("exact", pa.binary()), ("signature", pa.binary())])
 
 
-def run_signatures(*, seeds: str, out: str, cfg: dict, log_file: str | None = None) -> int:
+def run_signatures(*, seeds: str, out: str, cfg: dict) -> int:
     """One shard's exact keys and MinHash signatures, a row per seed, in the seeds' order."""
-    logs.setup(log_file)
     with io.ParquetShardWriter(out, SIGNATURE_SCHEMA) as writer:
         for rows in io.iter_batches(seeds, batch_size=4096, columns=["seed_id", "code"]):
             writer.write_rows(
@@ -71,10 +70,7 @@ def keep_masks(signature_shards: list[str], cfg: dict, stats: Stats) -> list[lis
     return masks
 
 
-def run_gather(
-    *, shards: list[str], signatures: list[str], shard_stats: list[str], out: str, stats_path: str, cfg: dict, log_file: str | None = None
-) -> Stats:
-    logs.setup(log_file)
+def run_gather(*, shards: list[str], signatures: list[str], shard_stats: list[str], out: str, stats_path: str, cfg: dict) -> Stats:
     filtered = merge_stats("seeds_filter", shard_stats)
     stats = Stats("seeds_dedup", unit_in="functions")
     started = time.monotonic()
@@ -89,9 +85,7 @@ def run_gather(
             writer.write_table(table.filter(pa.array(mask, type=pa.bool_())))
     stats.n_out = writer.rows
     stats.extra.update(seconds=round(time.monotonic() - started, 2), shards=len(shards))
-    stats.save(stats_path)
-    log.info(stats.summary())
-    return stats
+    return stats.save(stats_path)
 
 
 SIGNATURES = cli.Entry(run_signatures, inputs={"seeds": "seeds"}, outputs={"out": "signatures"}, config={"cfg": "seeds.dedup"})

@@ -160,6 +160,10 @@ def source_lines(text: str) -> list[str]:
     return _NEWLINE.split(text)
 
 
+# The columns a seed carries over from its document, under the same names.
+SEED_ORIGIN = ("doc_id", "source", "repo", "path", "license")
+
+
 def extract(doc: Document) -> tuple[list[Seed], str | None, int]:
     """Seeds of one document, the document's drop reason (if unparsable), and its top-level function count."""
     tree, reason = parse(doc.content)
@@ -167,6 +171,7 @@ def extract(doc: Document) -> tuple[list[Seed], str | None, int]:
         return [], reason, 0
     imports = module_imports(tree)
     lines = source_lines(doc.content)
+    origin = {name: getattr(doc, name) for name in SEED_ORIGIN}
     seeds, n_functions = [], 0
     for node in tree.body:
         if not isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -192,12 +197,8 @@ def extract(doc: Document) -> tuple[list[Seed], str | None, int]:
                 n_lines=node.end_lineno - node.lineno + 1,
                 n_args=count_args(node),
                 returns_value=returns_value(node),
-                doc_id=doc.doc_id,
-                source=doc.source,
-                repo=doc.repo,
-                path=doc.path,
-                license=doc.license,
                 lineno=node.lineno,
+                **origin,
             )
         )
     return seeds, None, n_functions
@@ -303,13 +304,11 @@ def run_shard(
     parts_dir: str,
     version: str = "",
     threads: int = 1,
-    log_file: str | None = None,
 ) -> Stats:
     """Extract the seeds of shard ``shard``: a contiguous range of the manifest's files, read in
     place. Each part is committed to ``parts_dir`` as it finishes, so a rerun of a killed job
     redoes only unfinished parts; the shard is then joined (a function already seen in an earlier
     part is kept once), and the parts removed."""
-    logs.setup(log_file)
     units = corpus.read_manifest(manifest)
     start, end = shard_bounds(len(units), shard, n_shards)
     parts = parts_of(units[start:end])
@@ -351,8 +350,6 @@ def run_shard(
     read.save(corpus_stats_path)
     stats.save(stats_path)
     shutil.rmtree(folder, ignore_errors=True)
-    log.info(read.summary())
-    log.info(stats.summary())
     return stats
 
 

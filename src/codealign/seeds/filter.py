@@ -189,8 +189,7 @@ def typecheck_all(
     return verdicts
 
 
-def run(*, seeds: str, out: str, stats_path: str, cfg: dict, threads: int = 1, log_file: str | None = None) -> Stats:
-    logs.setup(log_file)
+def run(*, seeds: str, out: str, stats_path: str, cfg: dict, threads: int = 1) -> Stats:
     tc_cfg = cfg["typecheck"]
     if tc_cfg["enabled"]:
         log.info("type checker: %s", tc.version())  # fails here, before any work, if it cannot run
@@ -224,9 +223,7 @@ def run(*, seeds: str, out: str, stats_path: str, cfg: dict, threads: int = 1, l
 
     io.write_rows(out, survivors, schema(Seed))
     stats.n_out = len(survivors)
-    stats.save(stats_path)
-    log.info(stats.summary())
-    return stats
+    return stats.save(stats_path)
 
 
 def _drain(results, progress):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from codealign import cli, io, logs, stats
+from codealign import cli, io, stats
 
 log = logging.getLogger("codealign.seeds.funnel")
 
@@ -35,18 +35,12 @@ def run(
     decontaminate: str,
     judge: str,
     out: str,
-    log_file: str | None = None,
 ) -> dict:
     """The seed funnel from every step's stats: the sharded steps' shard stats merged."""
-    logs.setup(log_file)
     steps = [step(paths) for paths in (corpus, extract, filter, [dedup], [decontaminate], [judge])]
     funnel = {"steps": steps, "seeds": steps[-1]["out"] if steps else 0}
     io.write_json(out, funnel)
-    text = "seed funnel:\n" + table(steps)
-    print(text, flush=True)
-    if log_file:  # the table goes to the terminal once, and into the rule's log
-        with open(log_file, "a") as fh:
-            fh.write(text + "\n")
+    log.info("seed funnel:\n%s", table(steps))  # to the terminal and into the rule's log
     return funnel
 
 

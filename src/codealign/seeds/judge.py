@@ -17,7 +17,7 @@ import ast
 import logging
 import random
 
-from codealign import cli, io, logs
+from codealign import cli, io
 from codealign.generation import llmstage
 from codealign.generation.backend import Request, Sampling
 from codealign.generation.prompts import choose, judge_prompt, load_judge_bank
@@ -96,21 +96,23 @@ def judgment(seed: dict, results, cfg: dict, random_seed: int, index: int) -> di
     )
 
 
-def _count_undecided(outcome: llmstage.ShardOutcome) -> None:
-    outcome.stats.extra["undecided_answers"] = sum(vote(a) is None for r in outcome.records for a in r["answers"])
+class JudgeStage(llmstage.Stage, name="seeds_judge", record=Judgment, item_id="seed_id", units=("seeds", "judgments")):
+    """The judge's answers for one shard of the sampled clean seeds."""
+
+    def select(self, items: list[dict], rule_cfg: dict, random_seed: int) -> list[dict]:
+        return select_seeds(items, rule_cfg["max_seeds"], random_seed)
+
+    def build(self, job: llmstage.Job, seed: dict, index: int) -> list[Request]:
+        return requests_for(seed, index, job.cfg, job.random_seed)
+
+    def parse(self, job: llmstage.Job, seed: dict, results) -> tuple[list[dict], list]:
+        return [judgment(seed, results, job.cfg, job.random_seed, job.index_of[seed["seed_id"]])], []
+
+    def finish(self, outcome: llmstage.ShardOutcome) -> None:
+        outcome.stats.extra["undecided_answers"] = sum(vote(a) is None for r in outcome.records for a in r["answers"])
 
 
-STAGE = llmstage.Stage(
-    name="seeds_judge",
-    record=Judgment,
-    item_id="seed_id",
-    build=lambda job, seed, index: requests_for(seed, index, job.cfg, job.random_seed),
-    parse=lambda job, seed, results: ([judgment(seed, results, job.cfg, job.random_seed, job.index_of[seed["seed_id"]])], []),
-    units=lambda cfg: ("seeds", "judgments"),
-    select=lambda seeds, cfg, random_seed: select_seeds(seeds, cfg["max_seeds"], random_seed),
-    finish=_count_undecided,
-    doc="The judge's answers for one shard of the sampled clean seeds.",
-)
+STAGE = JudgeStage()
 run_shard = llmstage.shard_function(STAGE)
 
 
@@ -124,9 +126,7 @@ def run_gather(
     judgments_out: str,
     judged_out: str,
     stats_path: str,
-    log_file: str | None = None,
 ) -> Stats:
-    logs.setup(log_file)
     all_seeds = io.read_rows(seeds_path)
     stats = Stats("seeds_judge", unit_in="functions", n_in=len(all_seeds))
     if not cfg["enabled"]:  # the judge is switched off: every clean seed goes on, unjudged
@@ -134,8 +134,7 @@ def run_gather(
         io.write_rows(judged_out, all_seeds, schema(Seed))
         stats.n_out = len(all_seeds)
         stats.extra.update(judged=0, enabled=False)
-        stats.save(stats_path)
-        return stats
+        return stats.save(stats_path)
     part = gather(stage="seeds_judge", shards=shards, shard_stats=shard_stats, out=judgments_out, schema=schema(Judgment))
     verdicts = {j["seed_id"]: j["verdict"] for j in io.read_rows(judgments_out)}
     kept = []
@@ -157,9 +156,7 @@ def run_gather(
         backend=part.extra["backend"],
         model=part.extra["model"],
     )
-    stats.save(stats_path)
-    log.info(stats.summary())
-    return stats
+    return stats.save(stats_path)
 
 
 SHARD = llmstage.shard_entry(STAGE, items="seeds", out="judgments", section="seeds.judge")

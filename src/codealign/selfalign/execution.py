@@ -95,9 +95,7 @@ def run_shard(
     cfg: dict,
     threads: int = 1,
     job_mem_mb: int | None = None,
-    log_file: str | None = None,
 ) -> Stats:
-    logs.setup(log_file)
     check_memory(SandboxConfig.from_section(cfg, threads), job_mem_mb)
     rows = io.read_rows(responses_path)
     programs = [program(r) for r in rows]
@@ -146,9 +144,7 @@ def run_shard(
             "asserts_run": sum(r["asserts_total"] for r in failing),
             "with_a_passing_assert": sum(r["asserts_passed"] > 0 for r in failing),
         }
-    stats.save(stats_path)
-    log.info(stats.summary())
-    return stats
+    return stats.save(stats_path)
 
 
 class _Runs:
@@ -197,13 +193,10 @@ def _record(row: dict, v: dict, cache: JsonlCache, assert_keys: list[str] | None
     return to_row(execution)
 
 
-def run_gather(*, shards: list[str], shard_stats: list[str], out: str, stats_path: str, log_file: str | None = None) -> Stats:
+def run_gather(*, shards: list[str], shard_stats: list[str], out: str, stats_path: str) -> Stats:
     """Join the execution shards (a verdict row for every response) and merge their stats."""
-    logs.setup(log_file)
     stats = gather(stage="execution", shards=shards, shard_stats=shard_stats, out=out, schema=schema(Execution), rows_are="in")
-    stats.save(stats_path)
-    log.info(stats.summary())
-    return stats
+    return stats.save(stats_path)
 
 
 SHARD = cli.Entry(

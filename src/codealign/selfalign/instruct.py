@@ -24,7 +24,6 @@ from codealign.generation.backend import Completion, Request, Sampling
 from codealign.generation.prompts import (
     concepts_prompt,
     instruction_prompt,
-    load_bank,
     seed_instruction_prompt,
 )
 from codealign.records import Concepts, Instruction, content_id, to_row
@@ -100,82 +99,72 @@ def instruction_stops(cfg: dict) -> tuple[str, ...]:
 # --- S→C --------------------------------------------------------------------------------------
 
 
-def _concepts_requests(job: llmstage.Job, seed: dict, index: int) -> list[Request]:
-    prompt = concepts_prompt(seed["code"], job.examples(index))
-    return [Request(prompt, _sampling(job.cfg, ("\n",), job.random_seed + index))]
+class ConceptsStage(llmstage.Stage, name="instruct_concepts", record=Concepts, item_id="seed_id", units=("seeds", "seeds"), bank=True):
+    """S→C for one shard of the judged seeds."""
 
+    def section(self, rule_cfg: dict) -> dict:
+        return rule_cfg["concepts"]
 
-def _concepts_parse(job: llmstage.Job, seed: dict, results) -> tuple[list[dict], list]:
-    shots = job.examples(job.index_of[seed["seed_id"]])
-    c = results[0][0]
-    reason = concepts_reason(c, shots)
-    if reason:
-        return [], [(0, reason, c.text)]
-    record = Concepts(seed["seed_id"], parse_concepts(c.text), c.text, [e.id for e in shots], job.spec.model_fingerprint)
-    return [to_row(record)], []
+    def build(self, job: llmstage.Job, seed: dict, index: int) -> list[Request]:
+        prompt = concepts_prompt(seed["code"], job.examples(index))
+        return [Request(prompt, _sampling(job.cfg, ("\n",), job.random_seed + index))]
 
-
-CONCEPTS_STAGE = llmstage.Stage(
-    name="instruct_concepts",
-    record=Concepts,
-    item_id="seed_id",
-    build=_concepts_requests,
-    parse=_concepts_parse,
-    units=lambda cfg: ("seeds", "seeds"),
-    section=lambda cfg: cfg["concepts"],
-    load_bank=load_bank,
-    doc="S→C for one shard of the judged seeds.",
-)
+    def parse(self, job: llmstage.Job, seed: dict, results) -> tuple[list[dict], list]:
+        shots = job.examples(job.index_of[seed["seed_id"]])
+        c = results[0][0]
+        reason = concepts_reason(c, shots)
+        if reason:
+            return [], [(0, reason, c.text)]
+        record = Concepts(seed["seed_id"], parse_concepts(c.text), c.text, [e.id for e in shots], job.spec.model_fingerprint)
+        return [to_row(record)], []
 
 
 # --- C→I and S→I -------------------------------------------------------------------------------
 
 
-def _instruction_requests(job: llmstage.Job, item: dict, index: int) -> list[Request]:
-    category, difficulty = category_and_difficulty(job.cfg, index, job.random_seed)
-    if job.rule_cfg["mode"] == "concepts":
-        prompt = instruction_prompt(", ".join(item["concepts"]), category, difficulty, job.examples(index))
-    else:
-        prompt = seed_instruction_prompt(item["code"], category, difficulty, job.examples(index))
-    return [Request(prompt, _sampling(job.cfg, instruction_stops(job.cfg), job.random_seed + index))]
+class InstructionsStage(llmstage.Stage, name="instruct_instructions", record=Instruction, item_id="seed_id", bank=True):
+    """C→I (or S→I) for one shard: the items are concepts (mode 'concepts') or seeds (mode 'seed')."""
+
+    def section(self, rule_cfg: dict) -> dict:
+        return rule_cfg["instructions"]
+
+    def stats_units(self, rule_cfg: dict) -> tuple[str, str]:
+        return ("concepts", "concepts") if rule_cfg["mode"] == "concepts" else ("seeds", "seeds")
+
+    def build(self, job: llmstage.Job, item: dict, index: int) -> list[Request]:
+        category, difficulty = category_and_difficulty(job.cfg, index, job.random_seed)
+        if job.rule_cfg["mode"] == "concepts":
+            prompt = instruction_prompt(", ".join(item["concepts"]), category, difficulty, job.examples(index))
+        else:
+            prompt = seed_instruction_prompt(item["code"], category, difficulty, job.examples(index))
+        return [Request(prompt, _sampling(job.cfg, instruction_stops(job.cfg), job.random_seed + index))]
+
+    def parse(self, job: llmstage.Job, item: dict, results) -> tuple[list[dict], list]:
+        index = job.index_of[item["seed_id"]]
+        shots = job.examples(index)
+        c = results[0][0]
+        reason = instruction_reason(c, shots, allow_code=not job.cfg["stop_at_blank_line"])
+        if reason:
+            return [], [(0, reason, c.text)]
+        category, difficulty = category_and_difficulty(job.cfg, index, job.random_seed)
+        text = c.text.strip()
+        mode = job.rule_cfg["mode"]
+        record = Instruction(
+            instruction_id=content_id(item["seed_id"], text),
+            seed_id=item["seed_id"],
+            instruction=text,
+            concepts=item.get("concepts", []) if mode == "concepts" else [],
+            category=category,
+            difficulty=difficulty,
+            mode=mode,
+            fewshot_ids=[e.id for e in shots],
+            model=job.spec.model_fingerprint,
+        )
+        return [to_row(record)], []
 
 
-def _instruction_parse(job: llmstage.Job, item: dict, results) -> tuple[list[dict], list]:
-    index = job.index_of[item["seed_id"]]
-    shots = job.examples(index)
-    c = results[0][0]
-    reason = instruction_reason(c, shots, allow_code=not job.cfg["stop_at_blank_line"])
-    if reason:
-        return [], [(0, reason, c.text)]
-    category, difficulty = category_and_difficulty(job.cfg, index, job.random_seed)
-    text = c.text.strip()
-    mode = job.rule_cfg["mode"]
-    record = Instruction(
-        instruction_id=content_id(item["seed_id"], text),
-        seed_id=item["seed_id"],
-        instruction=text,
-        concepts=item.get("concepts", []) if mode == "concepts" else [],
-        category=category,
-        difficulty=difficulty,
-        mode=mode,
-        fewshot_ids=[e.id for e in shots],
-        model=job.spec.model_fingerprint,
-    )
-    return [to_row(record)], []
-
-
-INSTRUCTIONS_STAGE = llmstage.Stage(
-    name="instruct_instructions",
-    record=Instruction,
-    item_id="seed_id",
-    build=_instruction_requests,
-    parse=_instruction_parse,
-    units=lambda cfg: ("concepts", "concepts") if cfg["mode"] == "concepts" else ("seeds", "seeds"),
-    section=lambda cfg: cfg["instructions"],
-    load_bank=load_bank,
-    doc="C→I (or S→I) for one shard: the items are concepts (mode 'concepts') or seeds (mode 'seed').",
-)
-
+CONCEPTS_STAGE = ConceptsStage()
+INSTRUCTIONS_STAGE = InstructionsStage()
 run_concepts_shard = llmstage.shard_function(CONCEPTS_STAGE)
 run_instructions_shard = llmstage.shard_function(INSTRUCTIONS_STAGE)
 CONCEPTS = llmstage.shard_entry(CONCEPTS_STAGE, items="seeds", out="concepts", section="instruct")

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from codealign import cli
 from codealign.generation import llmstage
 from codealign.generation.backend import Completion, Request, Sampling
-from codealign.generation.prompts import SECTION_HEADER, load_bank, response_prompt
+from codealign.generation.prompts import SECTION_HEADER, response_prompt
 from codealign.records import Response, content_id, to_row
 
 log = logging.getLogger("codealign.selfalign.responses")
@@ -90,55 +90,50 @@ def reason_for(c: Completion, examples) -> str | Parsed:
     return parsed
 
 
-def _requests(job: llmstage.Job, item: dict, index: int) -> list[Request]:
-    cfg = job.cfg
-    sampling = Sampling(
-        temperature=cfg["temperature"],
-        top_p=cfg["top_p"],
-        max_new_tokens=cfg["max_new_tokens"],
-        stop=("\n### ",),
-        n=cfg["n"],
-        seed=job.random_seed + index,
-    )
-    return [Request(response_prompt(item["instruction"], job.examples(index)), sampling)]
+class ResponsesStage(llmstage.Stage, name="responses", record=Response, item_id="instruction_id", units=("samples", "samples"), bank=True):
+    """I→R for one shard of the instructions: n samples each, parsed or rejected by reason."""
 
+    def samples_per_item(self, section: dict) -> int:
+        return section["n"]
 
-def _parse(job: llmstage.Job, item: dict, results) -> tuple[list[dict], list]:
-    shots = job.examples(job.index_of[item["instruction_id"]])
-    records, rejects = [], []
-    for sample, c in enumerate(results[0]):
-        parsed = reason_for(c, shots)
-        if isinstance(parsed, str):
-            rejects.append((sample, parsed, c.text))
-            continue
-        response = Response(
-            response_id=content_id(item["instruction_id"], str(sample)),
-            instruction_id=item["instruction_id"],
-            seed_id=item["seed_id"],
-            sample=sample,
-            instruction=item["instruction"],
-            response=parsed.response,
-            implementation=parsed.implementation,
-            tests=parsed.tests,
-            n_asserts=parsed.n_asserts,
-            completion_tokens=c.completion_tokens,
-            model=job.spec.model_fingerprint,
+    def build(self, job: llmstage.Job, item: dict, index: int) -> list[Request]:
+        cfg = job.cfg
+        sampling = Sampling(
+            temperature=cfg["temperature"],
+            top_p=cfg["top_p"],
+            max_new_tokens=cfg["max_new_tokens"],
+            stop=("\n### ",),
+            n=cfg["n"],
+            seed=job.random_seed + index,
         )
-        records.append(to_row(response))
-    return records, rejects
+        return [Request(response_prompt(item["instruction"], job.examples(index)), sampling)]
+
+    def parse(self, job: llmstage.Job, item: dict, results) -> tuple[list[dict], list]:
+        shots = job.examples(job.index_of[item["instruction_id"]])
+        records, rejects = [], []
+        for sample, c in enumerate(results[0]):
+            parsed = reason_for(c, shots)
+            if isinstance(parsed, str):
+                rejects.append((sample, parsed, c.text))
+                continue
+            response = Response(
+                response_id=content_id(item["instruction_id"], str(sample)),
+                instruction_id=item["instruction_id"],
+                seed_id=item["seed_id"],
+                sample=sample,
+                instruction=item["instruction"],
+                response=parsed.response,
+                implementation=parsed.implementation,
+                tests=parsed.tests,
+                n_asserts=parsed.n_asserts,
+                completion_tokens=c.completion_tokens,
+                model=job.spec.model_fingerprint,
+            )
+            records.append(to_row(response))
+        return records, rejects
 
 
-STAGE = llmstage.Stage(
-    name="responses",
-    record=Response,
-    item_id="instruction_id",
-    build=_requests,
-    parse=_parse,
-    units=lambda cfg: ("samples", "samples"),
-    load_bank=load_bank,
-    samples_per_item=lambda cfg: cfg["n"],
-    doc="I→R for one shard of the instructions: n samples each, parsed or rejected by reason.",
-)
+STAGE = ResponsesStage()
 run_shard = llmstage.shard_function(STAGE)
 SHARD = llmstage.shard_entry(STAGE, items="instructions", out="responses", section="responses")
 GATHER = llmstage.gather_entry(STAGE, out="responses")

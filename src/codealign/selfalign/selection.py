@@ -43,7 +43,7 @@ from collections import Counter
 
 import pyarrow as pa
 
-from codealign import cli, datacard, io, logs
+from codealign import cli, datacard, io
 from codealign.algorithms import dedup
 from codealign.algorithms.decontamination import build as build_decontaminator
 from codealign.generation.prompts import without_tests
@@ -248,10 +248,8 @@ def run_candidates(
     stats_path: str,
     cfg: dict,
     random_seed: int,
-    log_file: str | None = None,
 ) -> Stats:
     """One response shard's candidates (only the columns selection needs are read)."""
-    logs.setup(log_file)
     instructions = {
         r["instruction_id"]: (i, r["instruction"])
         for i, r in enumerate(io.read_rows(instructions_path, columns=["instruction_id", "instruction"]))
@@ -268,9 +266,7 @@ def run_candidates(
     io.write_rows(out, rows, CANDIDATE_SCHEMA)
     stats.n_out = len(rows)
     stats.extra["verdicts"] = dict(sorted(Counter(e["status"] for e in executions.values()).items()))
-    stats.save(stats_path)
-    log.info(stats.summary())
-    return stats
+    return stats.save(stats_path)
 
 
 def exact_pass(pool: list[dict], cfg: dict, stats: Stats) -> list[dict]:
@@ -395,11 +391,9 @@ def run_gather(
     decontamination: dict,
     benchmark_paths: dict,
     provenance: dict,
-    log_file: str | None = None,
 ) -> Stats:
     """The SFT set from every response shard's candidates: exact dedup on keys, near dedup on the
     survivors' signatures, decontamination, then text read only for the examples kept."""
-    logs.setup(log_file)
     stats, shards, pool = _candidates(candidates, candidate_stats)
     with_candidate = len({c["instruction_id"] for c in pool})
     kept = exact_pass(pool, cfg, stats)
@@ -440,7 +434,6 @@ def run_gather(
     )
     stats.save(stats_path)
     io.write_text(card, dataset_card(stats, examples, provenance))
-    log.info(stats.summary())
     if not rows:
         log.warning("the SFT set is empty: no instruction kept a response (pass rate %s)", stats.extra["pass_rate"])
     return stats

@@ -27,7 +27,7 @@ import shutil
 import time
 from pathlib import Path
 
-from codealign import cli, io, logs, plots
+from codealign import cli, io, plots
 from codealign.generation.prompts import instruction_prompt_of
 
 log = logging.getLogger("codealign.train.stage")
@@ -279,12 +279,10 @@ def train(
     model: str | None = None,
     models: dict | None = None,
     threads: int = 1,
-    log_file: str | None = None,
 ) -> dict:
     """Fine-tune the base model on the SFT sets given (``selfalign``, ``codeocean``; mixed by
     ``train.mix``). The base model is the local folder ``model``, or else ``models[cfg["model"]]``
     (a hub id)."""
-    logs.setup(log_file)
     sft_paths = {recipe: path for recipe, path in (("selfalign", selfalign), ("codeocean", codeocean)) if path}
     base_model = model or (models or {})[cfg["model"]]
     seed = random_seed

@@ -282,10 +282,16 @@ def plus_scores(path, base: list[bool], plus: list[bool], excluded=()):
 
 def test_report_puts_base_and_tuned_side_by_side_with_intervals_and_a_paired_test(tmp_path):
     base = plus_scores(
-        tmp_path / "humanevalplus" / "base" / "scores.json", [True, False, False, False, True], [True, False, False, False, False], excluded=["HumanEval/4"]
+        tmp_path / "humanevalplus" / "base" / "scores.json",
+        [True, False, False, False, True],
+        [True, False, False, False, False],
+        excluded=["HumanEval/4"],
     )
     tuned = plus_scores(
-        tmp_path / "humanevalplus" / "tuned" / "scores.json", [True, True, True, False, False], [True, True, False, False, False], excluded=["HumanEval/4"]
+        tmp_path / "humanevalplus" / "tuned" / "scores.json",
+        [True, True, True, False, False],
+        [True, True, False, False, False],
+        excluded=["HumanEval/4"],
     )
     io.write_json(tmp_path / "train.json", {"status": "untrained", "reason": "0 SFT examples"})
     rows = stage.report(

@@ -80,6 +80,15 @@ def test_a_subset_gets_its_own_override_file_and_scores(tmp_path, benchmarks_ava
     assert result["pass@1_plus"] == round(2 / 3, 4)
 
 
+def test_the_task_file_is_the_same_bytes_on_every_run(tmp_path, benchmarks_available):
+    """EvalPlus hashes the task file into its results, so its gzip header carries no write time."""
+    cfg = {"subset": {"humanevalplus": {"first": 3}}}
+    first, second = tmp_path / "a.jsonl.gz", tmp_path / "b.jsonl.gz"
+    stage.write_tasks(benchmark="humanevalplus", path=str(HUMANEVALPLUS), cfg=cfg, out=str(first))
+    stage.write_tasks(benchmark="humanevalplus", path=str(HUMANEVALPLUS), cfg=cfg, out=str(second))
+    assert first.read_bytes()[4:8] == bytes(4) and first.read_bytes() == second.read_bytes()
+
+
 def test_samples_missing_a_task_are_an_error_not_a_score(tmp_path, benchmarks_available):
     override = str(tmp_path / "tasks.jsonl.gz")
     stage.write_tasks(benchmark="mbppplus", path=str(MBPPPLUS), cfg={"subset": {"mbppplus": {"first": 3}}}, out=override)

@@ -101,5 +101,7 @@ def test_a_model_fingerprint_covers_every_byte_of_a_small_file_and_both_ends_of_
     assert changed("tokenizer.json", mib + 10) != before  # between the first MiB and a last MiB of a 1.5 MiB file
     assert changed("model.safetensors", 0) != before and changed("model.safetensors", 5 * mib - 1) != before
     assert changed("model.safetensors", 2 * mib) == before  # the middle of a large file is not read: cheap by design
+    (model / "codealign_training.json").write_text('{"train_seconds": 14.5}')
+    assert fingerprint(str(model)) == before  # the training record's timings are not the model
     (model / "extra.txt").write_bytes(b"")
     assert fingerprint(str(model)) != before  # a file's name counts even when it is empty

@@ -14,6 +14,7 @@ killed job leaves either the old file, the new file, or nothing.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import hashlib
 import io
 import json
@@ -91,6 +92,18 @@ def write_jsonl(path: str | os.PathLike, rows: Iterable[Mapping]) -> int:
         for row in rows:
             fh.write(json.dumps(row, ensure_ascii=False, default=_json_default) + "\n")
             n += 1
+    return n
+
+
+def write_jsonl_gz(path: str | os.PathLike, rows: Iterable[Mapping]) -> int:
+    """Atomically write gzipped JSON Lines with no name and no time in the gzip header, so that
+    the same rows always give the same bytes; return the number of rows."""
+    n = 0
+    with atomic_path(path) as tmp, open(tmp, "wb") as raw:
+        with gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as gz:
+            for row in rows:
+                gz.write((json.dumps(row) + "\n").encode())
+                n += 1
     return n
 
 

@@ -16,7 +16,6 @@ that task is left out of both scores and listed in the results.
 
 from __future__ import annotations
 
-import gzip
 import json
 import logging
 import os
@@ -61,9 +60,7 @@ def write_subset(benchmark: str, path: str, subset: dict | None, out: str) -> li
     """The override file EvalPlus reads: the benchmark file, or just the evaluated tasks."""
     records = select_tasks(read_jsonl(resolve_path(path)), subset)
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    with io.atomic_path(out) as tmp, gzip.open(tmp, "wt") as fh:
-        for r in records:
-            fh.write(json.dumps(r) + "\n")
+    io.write_jsonl_gz(out, records)
     return records
 
 

@@ -4,8 +4,6 @@ DS-1000 (:mod:`.ds1000`) behind it. The stages ask ``SUITES[name]`` and never br
 
 from __future__ import annotations
 
-import gzip
-import json
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -23,13 +21,6 @@ def _wrap(text: str, style: str, template: dict) -> str:
     if style == "completion":
         return text + CODE_FENCE
     return instruction_prompt_of(text, template) + CODE_FENCE
-
-
-def _write_jsonl_gz(path: str, rows: list[dict]) -> int:
-    with io.atomic_path(path) as tmp, gzip.open(tmp, "wt") as fh:
-        for row in rows:
-            fh.write(json.dumps(row) + "\n")
-    return len(rows)
 
 
 class Suite:
@@ -151,7 +142,7 @@ class Sandboxed(Suite):
         if subset.get("task_ids"):
             wanted = set(subset["task_ids"])
             problems = [p for p in problems if self.task_id(p) in wanted]
-        return _write_jsonl_gz(out, [asdict(p) for p in problems])
+        return io.write_jsonl_gz(out, [asdict(p) for p in problems])
 
     def read_tasks(self, path: str) -> list:
         return [self.problem(**r) for r in read_jsonl(path)]

@@ -26,6 +26,9 @@ from codealign import cli
 log = logging.getLogger("codealign.generation.models")
 
 INFO_FILE = "codealign_model.json"
+# codealign's record of a training run, written into the checkpoint. Its timings differ between
+# two runs that train the same weights, so the fingerprint leaves it out.
+TRAINING_RECORD = "codealign_training.json"
 
 
 GGUF_PREFIX = "gguf:"
@@ -54,7 +57,8 @@ def is_local(models: dict, name: str) -> bool:
 
 def fingerprint(path: str) -> str:
     """A cheap content fingerprint of a model folder: every file's path and size, its first MiB
-    and its last MiB (the whole file when it is under 2 MiB).
+    and its last MiB (the whole file when it is under 2 MiB). The training record
+    (``TRAINING_RECORD``) is not part of the model and is left out.
 
     For a hub id (no local folder) the id itself. Used in request-cache keys and provenance.
     """
@@ -62,7 +66,7 @@ def fingerprint(path: str) -> str:
     if not root.is_dir():
         return f"hub:{path}"
     sha = hashlib.sha256()
-    for file in sorted(p for p in root.rglob("*") if p.is_file()):
+    for file in sorted(p for p in root.rglob("*") if p.is_file() and p.name != TRAINING_RECORD):
         size = file.stat().st_size
         sha.update(f"{file.relative_to(root)}\0{size}\0".encode())
         with open(file, "rb") as fh:

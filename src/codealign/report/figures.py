@@ -204,18 +204,9 @@ def plot_codeocean(stats_path: str, out: str) -> None:
     axes[0].bar(tasks, [stats["accepted_by_task"].get(t, 0) for t in tasks], color="#c63", label="accepted")
     axes[0].legend()
     accepted = sum(stats["accepted_by_task"].values())
-    axes[0].set_title(f"CodeOcean items by task: {accepted} accepted of {sum(stats['planned_tasks'].values())} planned")
-    if not accepted:
-        axes[0].text(
-            0.5,
-            0.95,
-            "the discriminator accepted no item:\nthe CodeOcean SFT set is empty",
-            ha="center",
-            va="top",
-            transform=axes[0].transAxes,
-            fontsize=9,
-            color="#a00",
-        )
+    planned = sum(stats["planned_tasks"].values())
+    verdict = f"{accepted} of {planned} accepted" + ("" if accepted else ": the CodeOcean SFT set is empty")
+    axes[0].set_title(f"CodeOcean items by task\n{verdict}", fontsize=10, color="#000" if accepted else "#a00")
     axes[0].tick_params(axis="x", labelrotation=20)
     reasons = {**stats["dropped"], **{f"check: {k}": v for k, v in stats["failed_checks"].items()}}
     names = sorted(reasons, key=lambda r: -reasons[r])

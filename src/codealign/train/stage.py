@@ -28,11 +28,10 @@ import time
 from pathlib import Path
 
 from codealign import cli, io, plots
+from codealign.generation.models import TRAINING_RECORD
 from codealign.generation.prompts import instruction_prompt_of
 
 log = logging.getLogger("codealign.train.stage")
-
-INFO = "codealign_training.json"
 
 
 class TrainingUnavailable(RuntimeError):
@@ -337,7 +336,7 @@ def _not_trained(record: dict, reason: str, base_model: str, *, out_dir: str, lo
     log.warning("not training: %s; the checkpoint is the base model, unchanged", reason)
     _save_base_unchanged(base_model, out_dir)
     record.update(status="untrained", reason=reason, log_history=[])
-    Path(out_dir, INFO).write_text(json.dumps(record, indent=2) + "\n")
+    Path(out_dir, TRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n")
     io.write_json(log_path, record)
     _loss_curve([], curve_path, "not trained: " + reason)
     return record
@@ -356,7 +355,7 @@ def _save_checkpoint(model, tokenizer, *, merge: bool, base_model: str, out_dir:
     has_own = Path(base_model, "generation_config.json").exists()
     generation = GenerationConfig.from_pretrained(base_model) if has_own else final.generation_config
     generation.save_pretrained(tmp)
-    (tmp / INFO).write_text(json.dumps({k: v for k, v in record.items() if k != "log_history"}, indent=2, default=str) + "\n")
+    (tmp / TRAINING_RECORD).write_text(json.dumps({k: v for k, v in record.items() if k != "log_history"}, indent=2, default=str) + "\n")
     shutil.rmtree(out_dir, ignore_errors=True)
     os.replace(tmp, out_dir)
 

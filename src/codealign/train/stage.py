@@ -336,7 +336,7 @@ def _not_trained(record: dict, reason: str, base_model: str, *, out_dir: str, lo
     log.warning("not training: %s; the checkpoint is the base model, unchanged", reason)
     _save_base_unchanged(base_model, out_dir)
     record.update(status="untrained", reason=reason, log_history=[])
-    Path(out_dir, TRAINING_RECORD).write_text(json.dumps(record, indent=2) + "\n")
+    io.write_text(Path(out_dir, TRAINING_RECORD), json.dumps(record, indent=2) + "\n")
     io.write_json(log_path, record)
     _loss_curve([], curve_path, "not trained: " + reason)
     return record
